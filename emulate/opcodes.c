@@ -1,0 +1,103 @@
+/*
+ * Opcode map tables (SDM Vol. 2 Appendix A, APM Vol. 3 Appendix A).
+ * Only encoding shape lives here; what an opcode does is in emulate.c.
+ */
+#include "emulate/opcodes.h"
+#include "emulate/decode.h"
+
+#define M   X86_OP_MODRM
+#define IB  X86_OP_IMM(X86_IMM_B)
+#define IW  X86_OP_IMM(X86_IMM_W)
+#define IZ  X86_OP_IMM(X86_IMM_Z)
+#define IV  X86_OP_IMM(X86_IMM_V)
+#define MO  X86_OP_IMM(X86_IMM_MOFFS)
+#define AP  X86_OP_IMM(X86_IMM_FAR)
+#define IWB X86_OP_IMM(X86_IMM_WB)
+#define I64 X86_OP_INV64
+#define D64 X86_OP_DEF64
+#define F64 X86_OP_F64
+#define BAD X86_OP_INVALID
+
+/* Plain entries are valid, with no ModRM and no immediate. */
+static const uint16_t map_one[256] = {
+	/* ALU blocks: r/m,r  r,r/m  AL,ib  eAX,iz */
+	[0x00 ... 0x03] = M, [0x04] = IB, [0x05] = IZ, [0x06] = I64, [0x07] = I64,
+	[0x08 ... 0x0b] = M, [0x0c] = IB, [0x0d] = IZ, [0x0e] = I64,
+	[0x10 ... 0x13] = M, [0x14] = IB, [0x15] = IZ, [0x16] = I64, [0x17] = I64,
+	[0x18 ... 0x1b] = M, [0x1c] = IB, [0x1d] = IZ, [0x1e] = I64, [0x1f] = I64,
+	[0x20 ... 0x23] = M, [0x24] = IB, [0x25] = IZ, [0x27] = I64,
+	[0x28 ... 0x2b] = M, [0x2c] = IB, [0x2d] = IZ, [0x2f] = I64,
+	[0x30 ... 0x33] = M, [0x34] = IB, [0x35] = IZ, [0x37] = I64,
+	[0x38 ... 0x3b] = M, [0x3c] = IB, [0x3d] = IZ, [0x3f] = I64,
+	[0x50 ... 0x5f] = D64,
+	[0x60] = I64, [0x61] = I64, [0x62] = M | I64, [0x63] = M,
+	[0x68] = IZ | D64, [0x69] = M | IZ, [0x6a] = IB | D64, [0x6b] = M | IB,
+	[0x70 ... 0x7f] = IB | F64,
+	[0x80] = M | IB, [0x81] = M | IZ, [0x82] = M | IB | I64, [0x83] = M | IB,
+	[0x84 ... 0x8e] = M, [0x8f] = M | D64,
+	[0x9a] = AP | I64, [0x9c] = D64, [0x9d] = D64,
+	[0xa0 ... 0xa3] = MO, [0xa8] = IB, [0xa9] = IZ,
+	[0xb0 ... 0xb7] = IB, [0xb8 ... 0xbf] = IV,
+	[0xc0] = M | IB, [0xc1] = M | IB, [0xc2] = IW | F64,
+	[0xc4] = M | I64, [0xc5] = M | I64, [0xc6] = M | IB, [0xc7] = M | IZ,
+	[0xc8] = IWB | D64, [0xc9] = D64, [0xca] = IW, [0xcd] = IB, [0xce] = I64,
+	[0xd0 ... 0xd3] = M, [0xd4] = IB | I64, [0xd5] = IB | I64, [0xd6] = BAD,
+	[0xd8 ... 0xdf] = M,
+	[0xe0 ... 0xe3] = IB | F64, [0xe4 ... 0xe7] = IB,
+	[0xe8] = IZ | F64, [0xe9] = IZ | F64, [0xea] = AP | I64, [0xeb] = IB | F64,
+	[0xf6] = M | X86_OP_GRP3_IMM, [0xf7] = M | X86_OP_GRP3_IMM,
+	[0xfe] = M, [0xff] = M,
+};
+
+static const uint16_t map_0f[256] = {
+	[0x00 ... 0x03] = M, [0x04] = BAD, 
+	[0x0a] = BAD, [0x0b] = BAD /* UD2 */, [0x0c] = BAD, [0x0d] = M,
+	[0x0e] = BAD, [0x0f] = BAD, /* 3DNow!: gone from current CPUs */
+	[0x10 ... 0x1f] = M,
+	[0x20 ... 0x23] = M | X86_OP_REG_ONLY, [0x24 ... 0x27] = BAD,
+	[0x28 ... 0x2f] = M,
+	[0x36] = BAD, [0x38] = BAD, [0x39] = BAD, [0x3a] = BAD,
+	[0x3b ... 0x3f] = BAD,
+	[0x40 ... 0x6f] = M, [0x70 ... 0x73] = M | IB, [0x74 ... 0x76] = M, [0x78 ... 0x79] = M,
+	[0x7a] = BAD, [0x7b] = BAD, [0x7c ... 0x7f] = M,
+	[0x80 ... 0x8f] = IZ | F64,
+	[0x90 ... 0x9f] = M, [0xa0] = D64, [0xa1] = D64, [0xa3] = M,
+	[0xa4] = M | IB, [0xa5] = M, [0xa6] = BAD, [0xa7] = BAD,
+	[0xa8] = D64, [0xa9] = D64, [0xab] = M, [0xac] = M | IB, [0xad ... 0xaf] = M,
+	[0xb0 ... 0xb9] = M, [0xba] = M | IB, [0xbb ... 0xc1] = M,
+	[0xc2] = M | IB, [0xc3] = M, [0xc4 ... 0xc6] = M | IB, [0xc7] = M,
+	[0xd0 ... 0xfe] = M, [0xff] = BAD /* UD0 */,
+};
+
+/*
+ * 0F38: every defined opcode has ModRM and no immediate. In this map and
+ * 0F3A a zero entry means undefined (#UD).
+ */
+static const uint16_t map_0f38[256] = {
+	[0x00 ... 0x0b] = M, [0x10] = M, [0x14 ... 0x15] = M, [0x17] = M,
+	[0x1c ... 0x1e] = M, [0x20 ... 0x25] = M, [0x28 ... 0x2b] = M,
+	[0x30 ... 0x35] = M, [0x37 ... 0x41] = M, [0x80 ... 0x82] = M,
+	[0xc8 ... 0xcd] = M, [0xcf] = M, [0xdb ... 0xdf] = M,
+	[0xf0 ... 0xf1] = M, [0xf5 ... 0xf6] = M, [0xf8 ... 0xf9] = M,
+};
+
+/* 0F3A: every defined opcode has ModRM and an imm8. */
+static const uint16_t map_0f3a[256] = {
+	[0x08 ... 0x0f] = M | IB, [0x14 ... 0x17] = M | IB, [0x20 ... 0x22] = M | IB,
+	[0x40 ... 0x42] = M | IB, [0x44] = M | IB, [0x60 ... 0x63] = M | IB,
+	[0xcc] = M | IB, [0xce ... 0xcf] = M | IB, [0xdf] = M | IB,
+};
+
+uint16_t x86_opcode_flags(unsigned map, uint8_t opcode)
+{
+	switch (map) {
+	case X86_MAP_ONE:
+		return map_one[opcode];
+	case X86_MAP_0F:
+		return map_0f[opcode];
+	case X86_MAP_0F38:
+		return map_0f38[opcode] ? map_0f38[opcode] : BAD;
+	default:
+		return map_0f3a[opcode] ? map_0f3a[opcode] : BAD;
+	}
+}
