@@ -1,0 +1,83 @@
+# Helpers for the integration tests (sourced). Every emulator run has a
+# timeout and keeps its serial log in build/test-logs/NAME.log; every check
+# prints one "PASS name" or "FAIL name: why" line, which tests/run.sh counts.
+
+LOGDIR=${LOGDIR:-build/test-logs}
+mkdir -p "$LOGDIR"
+
+QEMU=${QEMU:-qemu-system-x86_64}
+QEMU_BASE="-accel tcg -cpu qemu64,+svm,+npt -display none -nodefaults -no-reboot
+	-device isa-debug-exit,iobase=0xf4,iosize=0x4"
+
+pass() { echo "PASS $1"; }
+fail() { echo "FAIL $1: $2"; }
+
+# qemu_boot NAME TIMEOUT QEMU-ARGS...: runs QEMU with its serial port in the
+# log; sets RC to QEMU's exit status (124/137 on timeout).
+qemu_boot() {
+	local name=$1 limit=$2
+	shift 2
+	LOG="$LOGDIR/$name.log"
+	# shellcheck disable=SC2086
+	timeout -s KILL "$limit" $QEMU $QEMU_BASE -serial "file:$LOG" "$@" \
+		> "$LOGDIR/$name.qemu.out" 2>&1
+	RC=$?
+}
+
+# bochs_boot NAME TIMEOUT ISO [CPU-MODEL]: boots the ISO in Bochs, serial port
+# in the log; sets RC and BOCHS_OUT (Bochs' own messages).
+bochs_boot() {
+	local name=$1 limit=$2 iso=$3 model=${4:-corei7_skylake_x}
+	LOG="$LOGDIR/$name.log"
+	BOCHS_OUT="$LOGDIR/$name.bochs.out"
+	local rc="$LOGDIR/$name.bochsrc" dbg="$LOGDIR/$name.dbg"
+	cat > "$rc" <<RC
+megs: 256
+cpu: model=$model, count=1, ips=200000000
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=file, dev=$LOG
+log: $LOGDIR/$name.bochs.log
+RC
+	printf 'c\nquit\n' > "$dbg"
+	rm -f "$LOG"
+	timeout -s KILL "$limit" bochs -q -f "$rc" -rc "$dbg" > "$BOCHS_OUT" 2>&1
+	RC=$?
+}
+
+# The hypervisor's own verdict line, or "none" when it never printed one.
+hv_status() {
+	local s
+	s=$(grep -a -o 'kestrel: exit status [0-9]*' "$LOG" 2>/dev/null | tail -1)
+	echo "${s##* }" | grep . || echo none
+}
+
+# expect NAME PATTERN [PATTERN...]: every extended regex must match the log.
+expect_log() {
+	local name=$1 p
+	shift
+	for p in "$@"; do
+		if ! grep -a -q -E -- "$p" "$LOG"; then
+			fail "$name" "log $LOG lacks /$p/"
+			return 1
+		fi
+	done
+	return 0
+}
+
+# expect_qemu_status NAME STATUS: QEMU ended through isa-debug-exit with the
+# hypervisor status given (QEMU exits (status << 1) | 1; 0 means it crashed
+# or triple-faulted, 137 that it hung).
+expect_qemu_status() {
+	local name=$1 want=$(( ($2 << 1) | 1 ))
+	case $RC in
+	"$want") return 0 ;;
+	137|124) fail "$name" "timed out (log $LOG)" ;;
+	0) fail "$name" "QEMU exited without a verdict: reset or triple fault (log $LOG)" ;;
+	*) fail "$name" "QEMU exit status $RC, expected $want (log $LOG)" ;;
+	esac
+	return 1
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# Runs every suite and adds up their "PASS name" / "FAIL name" lines into
+# one closing line "N passed, N failed". Suites: host unit tests (every
+# test-unit-* target in tests/unit/*.mk), then tests/integration/*.sh.
+# Usage: tests/run.sh [SUITE-FILTER-REGEX]
+cd "$(dirname "$0")/.." || exit 1
+filter=${1:-.}
+mkdir -p build/test-logs
+out=build/test-logs/summary.txt
+: > "$out"
+
+run_suite() {
+	local name=$1
+	shift
+	echo "== $name" | tee -a "$out"
+	local start=$SECONDS
+	# A suite that dies without a verdict line must still count as failed.
+	if ! "$@" 2>&1 | tee -a "$out.tmp" | grep -E '^(PASS|FAIL) ' ; then
+		:
+	fi
+	local status=${PIPESTATUS[0]}
+	grep -E '^(PASS|FAIL) ' "$out.tmp" >> "$out"
+	if ! grep -q -E '^(PASS|FAIL) ' "$out.tmp" || { [ "$status" != 0 ] && ! grep -q '^FAIL ' "$out.tmp"; }; then
+		echo "FAIL $name: suite exited $status (see build/test-logs/$name.out)" | tee -a "$out"
+	fi
+	mv "$out.tmp" "build/test-logs/$name.out"
+	echo "   ($name: $((SECONDS - start)) s)"
+}
+
+for target in $(grep -h -o -E '^test-unit-[a-z0-9-]+:' tests/unit/*.mk | tr -d : | sort -u); do
+	[[ $target =~ $filter ]] || continue
+	run_suite "$target" make --no-print-directory "$target"
+done
+for script in tests/integration/*.sh; do
+	name=$(basename "$script" .sh)
+	[[ $name =~ $filter ]] || continue
+	run_suite "$name" "$script"
+done
+
+passed=$(grep -c '^PASS ' "$out")
+failed=$(grep -c '^FAIL ' "$out")
+if [ "$failed" != 0 ]; then
+	echo "failed:"
+	grep '^FAIL ' "$out" | sed 's/^/  /'
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

@@ -1,0 +1,30 @@
+# Host unit tests of the pure-logic files. Each tests/unit/test_NAME.c is
+# linked with the sources listed in UNIT_SRCS_NAME.
+
+UNIT_SRCS_format   := hv/format.c
+UNIT_SRCS_cmdline  := hv/cmdline.c
+UNIT_SRCS_bootinfo := boot/bootinfo.c
+UNIT_SRCS_memmap   := hv/memmap.c
+UNIT_SRCS_frame    := hv/frame.c hv/memmap.c
+
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame
+
+define unit_test_rule
+$(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(HOST_CFLAGS) -fsanitize=address,undefined -fno-sanitize-recover=all \
+		tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) -o $$@
+
+$(BUILD)/cov/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
+	@mkdir -p $(BUILD)/cov/$(1)
+	cd $(BUILD)/cov/$(1) && $(HOSTCC) $(HOST_CFLAGS:-I.=-I$(CURDIR)) --coverage \
+		$(addprefix $(CURDIR)/,tests/unit/test_$(1).c $(UNIT_SRCS_$(1))) -o ../test_$(1)
+endef
+$(foreach t,$(CORE_UNIT_TESTS),$(eval $(call unit_test_rule,$(t))))
+
+.PHONY: test-unit-core coverage-core
+test-unit-core: $(CORE_UNIT_TESTS:%=$(BUILD)/host/test_%)
+	@for t in $^; do echo "== $$t"; $$t || true; done
+
+coverage-core: $(CORE_UNIT_TESTS:%=$(BUILD)/cov/test_%)
+	@for t in $^; do $$t >/dev/null || true; done
