@@ -7,6 +7,7 @@
 #define ESRCH 3
 #define EIO 5
 #define E2BIG 7
+#define ENOEXEC 8
 #define EAGAIN 11
 #define ENOMEM 12
 #define EFAULT 14

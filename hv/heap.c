@@ -29,7 +29,7 @@ struct free_block {
 };
 
 static struct free_block *free_lists[NCLASSES];
-static uint64_t footprint;
+static uint64_t footprint, slab_frames, live_blocks;
 static struct spinlock heap_lock;
 
 static unsigned class_for(size_t total)
@@ -49,6 +49,7 @@ static bool refill(unsigned c)
 	if (!page)
 		return false;
 	footprint += PAGE_SIZE;
+	slab_frames++;
 	for (size_t off = 0; off + size <= PAGE_SIZE; off += size) {
 		struct free_block *b = (struct free_block *)(page + off);
 		b->next = free_lists[c];
@@ -68,6 +69,7 @@ static void *alloc_large(size_t total)
 	*h = (struct block_header){ HEAP_MAGIC, LARGE_CLASS, pages };
 	spin_lock(&heap_lock);
 	footprint += pages * PAGE_SIZE;
+	live_blocks++;
 	spin_unlock(&heap_lock);
 	return h + 1;
 }
@@ -89,6 +91,7 @@ void *kmalloc(size_t size)
 	}
 	struct block_header *h = (struct block_header *)free_lists[c];
 	free_lists[c] = free_lists[c]->next;
+	live_blocks++;
 	spin_unlock(&heap_lock);
 	*h = (struct block_header){ HEAP_MAGIC, c, 0 };
 	return h + 1;
@@ -116,6 +119,7 @@ void kfree(void *p)
 		uint64_t pa = virt_to_phys(h);
 		spin_lock(&heap_lock);
 		footprint -= h->pages * PAGE_SIZE;
+		live_blocks--;
 		spin_unlock(&heap_lock);
 		for (uint64_t i = 0; i < h->pages; i++)
 			page_free_phys(pa + i * PAGE_SIZE);
@@ -130,10 +134,21 @@ void kfree(void *p)
 	struct free_block *b = (struct free_block *)h;
 	b->next = free_lists[c];
 	free_lists[c] = b;
+	live_blocks--;
 	spin_unlock(&heap_lock);
 }
 
 uint64_t heap_footprint(void)
 {
 	return footprint;
+}
+
+uint64_t heap_slab_frames(void)
+{
+	return slab_frames;
+}
+
+uint64_t heap_live_blocks(void)
+{
+	return live_blocks;
 }

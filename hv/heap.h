@@ -11,5 +11,9 @@ void kfree(void *p);
 
 /* Bytes of frames the heap holds (slabs and large blocks). */
 uint64_t heap_footprint(void);
+/* Frames kept in slabs (free or not): memory the heap keeps for reuse. */
+uint64_t heap_slab_frames(void);
+/* Blocks allocated and not yet freed. */
+uint64_t heap_live_blocks(void);
 
 #endif

@@ -1,7 +1,9 @@
 /* hv_main: from the boot code's first C call to the first domain. */
 #include "boot/bootinfo.h"
 #include "hv/cmdline.h"
+#include "hv/cpuid.h"
 #include "hv/heap.h"
+#include "hv/hvm.h"
 #include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/machine.h"
@@ -10,6 +12,7 @@
 #include "hv/selftest.h"
 #include "hv/serial.h"
 #include "hv/string.h"
+#include "hv/testrun.h"
 #include "hv/trap.h"
 
 #define KESTREL_VERSION "0.1"
@@ -118,6 +121,14 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 	print_footprint(&ms);
 
 	selftest_run(boot_info.cmdline);
+
+	cpuid_policy_init();
+	bool can_virtualize = hvm_init();
+	if (cmdline_get(boot_info.cmdline, "test", 0, 0)) {
+		if (!can_virtualize)
+			machine_exit(MACHINE_TEST_FAILED);
+		testrun(&boot_info);
+	}
 	log_info("kestrel: boot complete, nothing to run\n");
 	machine_exit(MACHINE_SUCCESS);
 }

@@ -1,0 +1,24 @@
+/* What guests see through CPUID: the host's features, curated. */
+#ifndef HV_CPUID_H
+#define HV_CPUID_H
+
+#include <stdint.h>
+
+#include "hv/x86.h"
+
+#define KESTREL_CPUID_BASE 0x40000000u
+#define KESTREL_CPUID_MAX 0x40000001u
+#define KESTREL_ABI_VERSION 0x00010000u /* major 1, minor 0 */
+
+struct vcpu;
+
+/* Reads the host's leaves once; call before any guest runs. */
+void cpuid_policy_init(void);
+struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/* CR4 bits a guest may set: those whose feature it sees in CPUID. */
+uint64_t cpuid_guest_cr4_allowed(void);
+/* EFER bits a guest may set. */
+uint64_t cpuid_guest_efer_allowed(void);
+
+#endif

@@ -1,0 +1,126 @@
+#include "hv/domain.h"
+
+#include "hv/errno.h"
+#include "hv/format.h"
+#include "hv/heap.h"
+#include "hv/hvm.h"
+#include "hv/layout.h"
+#include "hv/log.h"
+#include "hv/mem.h"
+#include "hv/string.h"
+#include "hv/vcpu.h"
+
+static unsigned next_domain_id = 1;
+
+static void free_ram_frames(uint64_t mfn, uint64_t count)
+{
+	for (uint64_t i = 0; i < count; i++)
+		page_free_phys((mfn + i) << PAGE_SHIFT);
+}
+
+/* Backs [0, bytes) with RAM: 2 MiB-aligned runs when they can be had (so
+ * the nested tables use large pages), single frames otherwise. */
+static int populate_ram(struct domain *d, uint64_t bytes)
+{
+	uint64_t pages = bytes >> PAGE_SHIFT, gfn = 0;
+
+	while (gfn < pages) {
+		uint64_t left = pages - gfn, run = 1, pa = 0;
+		if (left >= 512 && !(gfn & 511)) {
+			pa = frame_alloc_contig(&hv_frames, 512, LARGE_PAGE_SIZE);
+			run = 512;
+		}
+		if (!pa) {
+			pa = frame_alloc_below(&hv_frames, 0);
+			run = 1;
+		}
+		if (!pa)
+			return -ENOMEM;
+		memset(phys_to_virt(pa), 0, run * PAGE_SIZE);
+		struct p2m_range r = { gfn, run, pa >> PAGE_SHIFT, P2M_RAM, true };
+		int err = p2m_add(&d->p2m, &r);
+		if (err) {
+			free_ram_frames(pa >> PAGE_SHIFT, run);
+			return err;
+		}
+		gfn += run;
+	}
+	d->ram_bytes = bytes;
+	return 0;
+}
+
+static struct vcpu *vcpu_create(struct domain *d, unsigned id)
+{
+	struct vcpu *v = kzalloc(sizeof(*v));
+
+	if (!v)
+		return 0;
+	v->dom = d;
+	v->id = id;
+	if (hvm->vcpu_create(v)) {
+		kfree(v);
+		return 0;
+	}
+	hvm->set_paging_root(v, d->npt.root);
+	return v;
+}
+
+struct domain *domain_create(const char *name, uint64_t ram_bytes)
+{
+	struct domain *d = kzalloc(sizeof(*d));
+
+	if (!d)
+		return 0;
+	d->id = next_domain_id++;
+	d->verdict = -1;
+	format_buf(d->name, sizeof(d->name), "%s", name);
+	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || npt_build(&d->npt, &d->p2m))
+		goto fail;
+	d->vcpus[0] = vcpu_create(d, 0);
+	if (!d->vcpus[0])
+		goto fail;
+	d->nr_vcpus = 1;
+	return d;
+fail:
+	log_err("domain %u (%s): out of memory creating it\n", d->id, name);
+	domain_destroy(d);
+	return 0;
+}
+
+void domain_destroy(struct domain *d)
+{
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		hvm->vcpu_destroy(d->vcpus[i]);
+		kfree(d->vcpus[i]);
+	}
+	npt_destroy(&d->npt);
+	p2m_destroy(&d->p2m, free_ram_frames);
+	kfree(d);
+}
+
+static void domain_end(struct domain *d, enum domain_state state, const char *what,
+		       const char *fmt, va_list ap)
+{
+	if (d->state != DOMAIN_RUNNING)
+		return;
+	d->state = state;
+	vformat_buf(d->end_reason, sizeof(d->end_reason), fmt, ap);
+	vuart_flush(&d->uart, d->name);
+	log_info("domain %u %s: %s\n", d->id, what, d->end_reason);
+}
+
+void domain_kill(struct domain *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	domain_end(d, DOMAIN_KILLED, "killed", fmt, ap);
+	va_end(ap);
+}
+
+void domain_finish(struct domain *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	domain_end(d, DOMAIN_FINISHED, "stopped", fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,51 @@
+/* Domains: a guest's memory, vCPUs and devices, and how it ended. */
+#ifndef HV_DOMAIN_H
+#define HV_DOMAIN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/testdev.h"
+#include "hv/vuart.h"
+#include "mmu/npt.h"
+#include "mmu/p2m.h"
+
+#define DOMAIN_MAX_VCPUS 8
+
+enum domain_state {
+	DOMAIN_RUNNING,
+	DOMAIN_FINISHED, /* the guest reported a verdict or stopped */
+	DOMAIN_KILLED,   /* the hypervisor ended it; see `end_reason` */
+};
+
+struct domain {
+	unsigned id;
+	char name[32];
+	enum domain_state state;
+	char end_reason[96];
+	int verdict;     /* the guest's test verdict, -1 if none */
+
+	struct p2m p2m;
+	struct npt npt;
+	uint64_t ram_bytes;
+
+	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
+	unsigned nr_vcpus;
+
+	struct vuart uart;
+	struct testdev testdev;
+};
+
+/* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested
+ * tables built and one vCPU; NULL (and everything undone) on failure. */
+struct domain *domain_create(const char *name, uint64_t ram_bytes);
+void domain_destroy(struct domain *d);
+
+/* Ends the domain from the hypervisor's side, with a reason for the log. */
+void domain_kill(struct domain *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Ends the domain at the guest's own request (verdict, halt). */
+void domain_finish(struct domain *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#endif

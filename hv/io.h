@@ -1,0 +1,15 @@
+/* Port I/O from guests: the devices the hypervisor emulates, and string I/O. */
+#ifndef HV_IO_H
+#define HV_IO_H
+
+#include <stdint.h>
+
+#include "hv/hvm.h"
+
+struct vcpu;
+
+/* Carries out the I/O instruction behind `exit` and moves RIP past it
+ * (string instructions may take several exits, like the hardware). */
+void io_handle_exit(struct vcpu *v, const struct vm_exit *exit);
+
+#endif

@@ -1,0 +1,69 @@
+#include "hv/msr.h"
+
+#include "hv/cr.h"
+#include "hv/hvm.h"
+#include "hv/vcpu.h"
+#include "hv/x86.h"
+
+#define MSR_TSC 0x10u
+#define MSR_APIC_BASE 0x1bu
+#define MSR_MISC_ENABLE 0x1a0u
+#define MSR_PAT 0x277u
+
+#define APIC_DEFAULT_BASE 0xfee00000ull
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_ENABLE (1ull << 11)
+#define MISC_ENABLE_FAST_STRINGS (1ull << 0)
+
+static uint64_t apic_base(struct vcpu *v)
+{
+	return APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+}
+
+bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_TSC:
+		*val = rdtsc();
+		return true;
+	case MSR_APIC_BASE:
+		*val = apic_base(v);
+		return true;
+	case MSR_MISC_ENABLE:
+		*val = MISC_ENABLE_FAST_STRINGS;
+		return true;
+	case MSR_EFER:
+		*val = hvm->get_efer(v);
+		return true;
+	default:
+		return hvm->get_hw_msr(v, msr, val);
+	}
+}
+
+/* PAT entries must hold a valid memory type: 0, 1, 4, 5, 6 or 7. */
+static bool pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		uint8_t type = (uint8_t)(pat >> (8 * i));
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_APIC_BASE:
+		/* The xAPIC stays where it is; moving or disabling it is refused. */
+		return val == apic_base(v);
+	case MSR_MISC_ENABLE:
+		return val == MISC_ENABLE_FAST_STRINGS;
+	case MSR_EFER:
+		return efer_write(v, val);
+	case MSR_PAT:
+		return pat_valid(val) && hvm->set_hw_msr(v, msr, val);
+	default:
+		return hvm->set_hw_msr(v, msr, val);
+	}
+}

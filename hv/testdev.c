@@ -1,0 +1,61 @@
+#include "hv/testdev.h"
+
+#include "hv/domain.h"
+
+static uint8_t fifo_pop(struct testdev *t)
+{
+	if (!t->count)
+		return 0xff;
+	uint8_t b = t->fifo[t->head];
+	t->head = (t->head + 1) % TESTDEV_FIFO_SIZE;
+	t->count--;
+	return b;
+}
+
+static void fifo_push(struct testdev *t, uint8_t b)
+{
+	if (t->count == TESTDEV_FIFO_SIZE)
+		return;
+	t->fifo[(t->head + t->count) % TESTDEV_FIFO_SIZE] = b;
+	t->count++;
+}
+
+static void echo_data(struct testdev *t, unsigned size, bool in, uint32_t *val)
+{
+	if (in) {
+		uint32_t v = 0;
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint32_t)fifo_pop(t) << (8 * i);
+		*val = v;
+		return;
+	}
+	for (unsigned i = 0; i < size; i++)
+		fifo_push(t, (uint8_t)(*val >> (8 * i)));
+}
+
+bool testdev_io(struct domain *d, uint16_t port, unsigned size, bool in, uint32_t *val)
+{
+	struct testdev *t = &d->testdev;
+
+	switch (port) {
+	case TESTDEV_VERDICT_PORT:
+		if (in) {
+			*val = 0xffffffff;
+			return true;
+		}
+		d->verdict = (int)(*val & 0x7fffffff);
+		domain_finish(d, "verdict %d", d->verdict);
+		return true;
+	case TESTDEV_ECHO_DATA_PORT:
+		echo_data(t, size, in, val);
+		return true;
+	case TESTDEV_ECHO_COUNT_PORT:
+		if (in)
+			*val = t->count;
+		else
+			t->head = t->count = 0;
+		return true;
+	default:
+		return false;
+	}
+}

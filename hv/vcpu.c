@@ -1,0 +1,149 @@
+#include "hv/vcpu.h"
+
+#include "emulate/decode.h"
+#include "hv/domain.h"
+#include "hv/exit.h"
+#include "hv/guest_mem.h"
+#include "hv/log.h"
+#include "hv/x86.h"
+
+#define VEC_DF 8
+#define VEC_UD 6
+#define VEC_GP 13
+#define VEC_PF 14
+
+void vcpu_run_loop(struct vcpu *v)
+{
+	struct vm_exit exit;
+
+	while (v->dom->state == DOMAIN_RUNNING) {
+		hvm->vcpu_run(v, &exit);
+		v->stats.exits++;
+		v->stats.exits_by_reason[exit.reason]++;
+		exit_dispatch(v, &exit);
+	}
+}
+
+int vcpu_code_mode(struct vcpu *v)
+{
+	struct segment cs;
+
+	hvm->get_segment(v, SEG_CS, &cs);
+	if ((hvm->get_efer(v) & EFER_LMA) && (cs.attr & SEG_ATTR_L))
+		return X86_MODE_64;
+	if (!(hvm->get_cr(v, 0) & CR0_PE) || (hvm->get_rflags(v) & (1ul << 17)))
+		return X86_MODE_16; /* real mode or virtual-8086 */
+	return (cs.attr & SEG_ATTR_DB) ? X86_MODE_32 : X86_MODE_16;
+}
+
+int vcpu_decode_current(struct vcpu *v, struct x86_insn *insn)
+{
+	struct segment cs;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	size_t avail = 0;
+	uint32_t pf_error = 0;
+	uint64_t fault_addr = 0;
+	int mode = vcpu_code_mode(v);
+
+	hvm->get_segment(v, SEG_CS, &cs);
+	uint64_t rip = hvm->get_rip(v);
+	uint64_t linear = (mode == X86_MODE_64 ? 0 : cs.base) + rip;
+	if (mode != X86_MODE_64)
+		linear &= 0xffffffffu;
+	unsigned access = PFEC_FETCH | (hvm->get_cpl(v) == 3 ? PFEC_USER : 0);
+
+	/* Fetch byte by byte up to the first unreadable one: an instruction
+	 * may end right before a page the guest has not mapped. */
+	while (avail < sizeof(bytes)) {
+		enum gva_status s = guest_virt_read(v, linear + avail, &bytes[avail], 1, access,
+						    &pf_error, &fault_addr);
+		if (s != GVA_OK)
+			break;
+		avail++;
+	}
+	int st = x86_decode_ex(bytes, avail, (enum x86_mode)mode, X86_DECODE_AMD, insn);
+	if (st == X86_DECODE_OK)
+		return 0;
+	if (st == X86_DECODE_NEED_MORE && pf_error) {
+		vcpu_inject_page_fault(v, fault_addr, pf_error);
+		return -1;
+	}
+	if (st == X86_DECODE_NEED_MORE) {
+		domain_kill(v->dom, "instruction at %llx runs into memory that is not RAM",
+			    (unsigned long long)linear);
+		return -1;
+	}
+	if (st == X86_DECODE_TOO_LONG)
+		vcpu_inject_gp(v);
+	else
+		vcpu_inject_ud(v);
+	return -1;
+}
+
+bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit)
+{
+	if (exit->next_rip) {
+		hvm->set_rip(v, exit->next_rip);
+		return true;
+	}
+	unsigned len = exit->insn_len;
+	if (!len) {
+		struct x86_insn insn;
+		if (vcpu_decode_current(v, &insn))
+			return false;
+		len = insn.len;
+	}
+	uint64_t rip = hvm->get_rip(v) + len;
+	if (vcpu_code_mode(v) != X86_MODE_64)
+		rip &= 0xffffffffu;
+	hvm->set_rip(v, rip);
+	return true;
+}
+
+/* Exception classes for the double-fault rule (SDM 3A, 6.15, table 6-5). */
+static bool contributory(uint8_t vector)
+{
+	return vector == 0 || (vector >= 10 && vector <= 13);
+}
+
+/* Whether `second`, raised while delivering `first`, becomes a #DF. */
+static bool causes_double_fault(uint8_t first, uint8_t second)
+{
+	if (first == VEC_PF)
+		return contributory(second) || second == VEC_PF;
+	return contributory(first) && contributory(second);
+}
+
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	struct event *p = &v->pending;
+	bool serious = contributory(vector) || vector == VEC_PF;
+
+	if (p->valid && p->type == EVENT_HW_EXCEPTION) {
+		if (p->vector == VEC_DF && serious) {
+			domain_kill(v->dom, "triple fault (exception %u while delivering #DF)", vector);
+			return;
+		}
+		if (causes_double_fault(p->vector, vector)) {
+			*p = (struct event){ true, VEC_DF, EVENT_HW_EXCEPTION, true, 0, 0 };
+			return;
+		}
+	}
+	*p = (struct event){ true, vector, EVENT_HW_EXCEPTION, has_error, error, 0 };
+}
+
+void vcpu_inject_gp(struct vcpu *v)
+{
+	vcpu_inject_exception(v, VEC_GP, true, 0);
+}
+
+void vcpu_inject_ud(struct vcpu *v)
+{
+	vcpu_inject_exception(v, VEC_UD, false, 0);
+}
+
+void vcpu_inject_page_fault(struct vcpu *v, uint64_t addr, uint32_t error)
+{
+	hvm->set_cr(v, 2, addr);
+	vcpu_inject_exception(v, VEC_PF, true, error);
+}

@@ -1,0 +1,52 @@
+/* A virtual CPU: registers the hypervisor keeps, and its run loop. */
+#ifndef HV_VCPU_H
+#define HV_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/hvm.h"
+
+struct domain;
+struct x86_insn;
+
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t exits_by_reason[EXIT_UNHANDLED + 1];
+};
+
+struct vcpu {
+	struct domain *dom;
+	unsigned id;
+	/* All sixteen GPRs; the backend keeps RAX and RSP in sync with its
+	 * control block around every entry. */
+	uint64_t regs[GPR_COUNT];
+	void *arch;              /* the backend's per-vCPU state */
+	struct event pending;    /* delivered at the next entry */
+	bool irq_window_wanted;
+	struct vcpu_stats stats;
+};
+
+/* Runs the vCPU until its domain stops. */
+void vcpu_run_loop(struct vcpu *v);
+
+/* Moves RIP past the instruction that caused `exit`, decoding it if the
+ * hardware did not give its length. False if it could not be decoded (the
+ * domain has been killed then). */
+bool vcpu_skip_insn(struct vcpu *v, const struct vm_exit *exit);
+
+/* Fetches and decodes the instruction at CS:RIP. 0 on success; otherwise
+ * an exception has been queued or the domain killed. */
+int vcpu_decode_current(struct vcpu *v, struct x86_insn *insn);
+
+/* Queues a hardware exception for the next entry (a second exception while
+ * one is pending becomes #DF, a third a triple fault, as on hardware). */
+void vcpu_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+void vcpu_inject_gp(struct vcpu *v);
+void vcpu_inject_ud(struct vcpu *v);
+void vcpu_inject_page_fault(struct vcpu *v, uint64_t addr, uint32_t error);
+
+/* The CPU mode of the code at CS:RIP, for the decoder (an enum x86_mode). */
+int vcpu_code_mode(struct vcpu *v);
+
+#endif

@@ -1,0 +1,85 @@
+#include "mmu/p2m.h"
+
+#include "hv/errno.h"
+#include "hv/string.h"
+
+#ifdef HOST_TEST
+#include <stdlib.h>
+#define p2m_alloc(n) malloc(n)
+#define p2m_free(p) free(p)
+#else
+#include "hv/heap.h"
+#define p2m_alloc(n) kmalloc(n)
+#define p2m_free(p) kfree(p)
+#endif
+
+static bool grow(struct p2m *p)
+{
+	size_t cap = p->capacity ? p->capacity * 2 : 16;
+	struct p2m_range *n = p2m_alloc(cap * sizeof(*n));
+
+	if (!n)
+		return false;
+	if (p->count)
+		memcpy(n, p->ranges, p->count * sizeof(*n));
+	p2m_free(p->ranges);
+	p->ranges = n;
+	p->capacity = cap;
+	return true;
+}
+
+/* Index of the first range ending after gfn. */
+static size_t first_after(const struct p2m *p, uint64_t gfn)
+{
+	size_t lo = 0, hi = p->count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (p->ranges[mid].gfn + p->ranges[mid].count <= gfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+int p2m_add(struct p2m *p, const struct p2m_range *r)
+{
+	if (r->count == 0 || r->gfn + r->count < r->gfn || r->type == P2M_HOLE)
+		return -EINVAL;
+	size_t i = first_after(p, r->gfn);
+	if (i < p->count && p->ranges[i].gfn < r->gfn + r->count)
+		return -EEXIST;
+	if (p->count == p->capacity && !grow(p))
+		return -ENOMEM;
+	memmove(&p->ranges[i + 1], &p->ranges[i], (p->count - i) * sizeof(*r));
+	p->ranges[i] = *r;
+	p->count++;
+	return 0;
+}
+
+const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn)
+{
+	size_t i = first_after(p, gfn);
+	if (i < p->count && p->ranges[i].gfn <= gfn)
+		return &p->ranges[i];
+	return NULL;
+}
+
+uint64_t p2m_ram_mfn(const struct p2m *p, uint64_t gfn)
+{
+	const struct p2m_range *r = p2m_lookup(p, gfn);
+	if (!r || r->type != P2M_RAM)
+		return 0;
+	return r->mfn + (gfn - r->gfn);
+}
+
+void p2m_destroy(struct p2m *p, void (*free_frames)(uint64_t mfn, uint64_t count))
+{
+	for (size_t i = 0; i < p->count; i++) {
+		const struct p2m_range *r = &p->ranges[i];
+		if (r->type == P2M_RAM && r->owned && free_frames)
+			free_frames(r->mfn, r->count);
+	}
+	p2m_free(p->ranges);
+	*p = (struct p2m){ 0 };
+}

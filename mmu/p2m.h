@@ -1,0 +1,46 @@
+/*
+ * The physical-to-machine map of one domain: what each guest-physical page
+ * is. A sorted array of ranges, each of one type; RAM ranges are backed by
+ * contiguous host frames. NPT and EPT tables are built from it, and every
+ * hypervisor access to guest memory goes through it.
+ */
+#ifndef MMU_P2M_H
+#define MMU_P2M_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum p2m_type {
+	P2M_HOLE = 0,     /* nothing: a guest access kills the domain */
+	P2M_RAM,          /* guest RAM backed by host frames */
+	P2M_MMIO_EMUL,    /* emulated in the hypervisor */
+	P2M_MMIO_FORWARD, /* forwarded to a device model in dom0 */
+};
+
+struct p2m_range {
+	uint64_t gfn, count;
+	uint64_t mfn; /* RAM: first backing frame */
+	enum p2m_type type;
+	bool owned;   /* the frames are the domain's and freed with it */
+};
+
+struct p2m {
+	struct p2m_range *ranges;
+	size_t count, capacity;
+};
+
+/* Adds a range; fails with -EEXIST on overlap, -ENOMEM when out of memory,
+ * -EINVAL for an empty or wrapping range. */
+int p2m_add(struct p2m *p, const struct p2m_range *r);
+
+/* The range holding gfn, or NULL for a hole. */
+const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn);
+
+/* The host frame behind a RAM gfn, or 0 when gfn is not RAM. */
+uint64_t p2m_ram_mfn(const struct p2m *p, uint64_t gfn);
+
+/* Drops every range; `free_frames` is called for owned RAM. */
+void p2m_destroy(struct p2m *p, void (*free_frames)(uint64_t mfn, uint64_t count));
+
+#endif
