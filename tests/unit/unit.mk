@@ -6,8 +6,11 @@ UNIT_SRCS_cmdline  := hv/cmdline.c
 UNIT_SRCS_bootinfo := boot/bootinfo.c
 UNIT_SRCS_memmap   := hv/memmap.c
 UNIT_SRCS_frame    := hv/frame.c hv/memmap.c
+UNIT_SRCS_walk     := mmu/walk.c
+UNIT_SRCS_p2m      := mmu/p2m.c mmu/ptbuild.c
+UNIT_SRCS_elf      := hv/elf_loader.c
 
-CORE_UNIT_TESTS := format cmdline bootinfo memmap frame
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf
 
 define unit_test_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h

@@ -1,0 +1,167 @@
+#include "check.h"
+#include "hv/errno.h"
+#include "mmu/p2m.h"
+#include "mmu/ptbuild.h"
+
+#include <stdlib.h>
+
+static uint64_t freed_frames;
+
+static void count_free(uint64_t mfn, uint64_t count)
+{
+	(void)mfn;
+	freed_frames += count;
+}
+
+static void test_add_lookup(void)
+{
+	struct p2m p = { 0 };
+	struct p2m_range ram = { 0, 256, 0x1000, P2M_RAM, true };
+	struct p2m_range mmio = { 0xfee00, 1, 0, P2M_MMIO_EMUL, false };
+	struct p2m_range high = { 0x100000, 512, 0x8000, P2M_RAM, false };
+
+	CHECK_EQ(p2m_add(&p, &high), 0);
+	CHECK_EQ(p2m_add(&p, &ram), 0);
+	CHECK_EQ(p2m_add(&p, &mmio), 0);
+	CHECK_EQ(p.count, 3);
+	CHECK_EQ(p.ranges[0].gfn, 0);          /* kept sorted */
+	CHECK_EQ(p.ranges[2].gfn, 0x100000);
+	CHECK_EQ(p2m_ram_mfn(&p, 5), 0x1005);
+	CHECK_EQ(p2m_ram_mfn(&p, 0x1001ff), 0x81ff);
+	CHECK_EQ(p2m_ram_mfn(&p, 256), 0);     /* hole */
+	CHECK_EQ(p2m_ram_mfn(&p, 0xfee00), 0); /* MMIO is not RAM */
+	CHECK(p2m_lookup(&p, 0xfee00) && p2m_lookup(&p, 0xfee00)->type == P2M_MMIO_EMUL);
+	CHECK(p2m_lookup(&p, 0xfee01) == NULL);
+	CHECK(p2m_lookup(&p, UINT64_MAX) == NULL);
+
+	freed_frames = 0;
+	p2m_destroy(&p, count_free);
+	CHECK_EQ(freed_frames, 256);           /* only owned RAM */
+	CHECK_EQ(p.count, 0);
+}
+
+static void test_rejects_bad_ranges(void)
+{
+	struct p2m p = { 0 };
+	struct p2m_range a = { 100, 10, 1, P2M_RAM, false };
+	CHECK_EQ(p2m_add(&p, &a), 0);
+	struct p2m_range overlap_start = { 95, 6, 1, P2M_RAM, false };
+	struct p2m_range overlap_end = { 109, 5, 1, P2M_RAM, false };
+	struct p2m_range inside = { 101, 1, 1, P2M_RAM, false };
+	struct p2m_range empty = { 200, 0, 1, P2M_RAM, false };
+	struct p2m_range wraps = { UINT64_MAX - 1, 5, 1, P2M_RAM, false };
+	struct p2m_range hole = { 300, 1, 0, P2M_HOLE, false };
+	CHECK_EQ(p2m_add(&p, &overlap_start), -EEXIST);
+	CHECK_EQ(p2m_add(&p, &overlap_end), -EEXIST);
+	CHECK_EQ(p2m_add(&p, &inside), -EEXIST);
+	CHECK_EQ(p2m_add(&p, &empty), -EINVAL);
+	CHECK_EQ(p2m_add(&p, &wraps), -EINVAL);
+	CHECK_EQ(p2m_add(&p, &hole), -EINVAL);
+	struct p2m_range adjacent = { 110, 1, 1, P2M_RAM, false };
+	CHECK_EQ(p2m_add(&p, &adjacent), 0);
+	/* many ranges: the array grows */
+	for (uint64_t i = 0; i < 100; i++) {
+		struct p2m_range r = { 1000 + i * 2, 1, i, P2M_RAM, false };
+		CHECK_EQ(p2m_add(&p, &r), 0);
+	}
+	CHECK_EQ(p2m_ram_mfn(&p, 1000 + 99 * 2), 99);
+	p2m_destroy(&p, NULL);
+}
+
+/* ptbuild with a test format: tables are calloc'ed pages. */
+static unsigned live_tables;
+
+static uint64_t test_alloc(void)
+{
+	void *p = aligned_alloc(4096, 4096);
+	memset(p, 0, 4096);
+	live_tables++;
+	return (uint64_t)(uintptr_t)p;
+}
+
+static void test_free(uint64_t pa)
+{
+	free((void *)(uintptr_t)pa);
+	live_tables--;
+}
+
+static uint64_t t_table(uint64_t pa) { return pa | 1; }
+static uint64_t t_leaf(uint64_t pa, unsigned level) { return pa | 1 | (level == 2 ? 0x80 : 0); }
+static bool t_present(uint64_t e) { return e & 1; }
+static bool t_leaf_p(uint64_t e, unsigned level) { return level == 1 || (e & 0x80); }
+static const struct pt_format fmt = { t_table, t_leaf, t_present, t_leaf_p };
+
+/* Walks the test tables in software. */
+static uint64_t translate(uint64_t root, uint64_t addr)
+{
+	uint64_t *t = pt_table(root);
+	for (unsigned level = 4; level >= 1; level--) {
+		uint64_t e = t[(addr >> (12 + 9 * (level - 1))) & 511];
+		if (!(e & 1))
+			return UINT64_MAX;
+		if (level == 1 || (e & 0x80)) {
+			uint64_t mask = (1ull << (12 + 9 * (level - 1))) - 1;
+			return (e & 0x000ffffffffff000ull & ~mask) | (addr & mask);
+		}
+		t = pt_table(e & 0x000ffffffffff000ull);
+	}
+	return UINT64_MAX;
+}
+
+static void test_ptbuild(void)
+{
+	struct pt_alloc a = { test_alloc, test_free, 0 };
+	uint64_t root = test_alloc();
+	a.pages = 1;
+
+	/* 4 KiB head, 2 MiB middle, 4 KiB tail */
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0x1ff000, 0x40001ff000ull, 0x402000), 0);
+	CHECK_EQ(translate(root, 0x1ff123), 0x40001ff123ull);
+	CHECK_EQ(translate(root, 0x200000), 0x4000200000ull);
+	CHECK_EQ(translate(root, 0x3fffff), 0x40003fffffull);
+	CHECK_EQ(translate(root, 0x600fff), 0x4000600fffull);
+	CHECK_EQ(translate(root, 0x601000), UINT64_MAX);
+	CHECK_EQ(translate(root, 0x1fe000), UINT64_MAX);
+	uint64_t *pd = pt_table(pt_table(pt_table(root)[0] & ~0xfffull)[0] & ~0xfffull);
+	CHECK(pd[1] & 0x80);                       /* 0x200000 used a large leaf */
+	CHECK(!(pd[0] & 0x80));                    /* the unaligned head did not */
+	/* misaligned physical side: no large pages */
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0x40000000, 0x1000, 0x200000), 0);
+	CHECK_EQ(translate(root, 0x401fffff), 0x200fff);
+	/* a high address needs its own PML4 slot */
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0x8000000000ull, 0x5000, 0x1000), 0);
+	CHECK_EQ(translate(root, 0x8000000010ull), 0x5010);
+	CHECK_EQ(a.pages, (uint64_t)live_tables);
+	pt_free_tables(&fmt, &a, root);
+	CHECK_EQ(live_tables, 0);
+	CHECK_EQ(a.pages, 0);
+}
+
+static unsigned allocs_left;
+
+static uint64_t failing_alloc(void)
+{
+	if (!allocs_left)
+		return 0;
+	allocs_left--;
+	return test_alloc();
+}
+
+static void test_ptbuild_out_of_memory(void)
+{
+	struct pt_alloc a = { failing_alloc, test_free, 1 };
+	uint64_t root = test_alloc();
+	allocs_left = 1;
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0, 0, 0x1000), -ENOMEM);
+	pt_free_tables(&fmt, &a, root);
+	CHECK_EQ(live_tables, 0);
+}
+
+int main(void)
+{
+	RUN(test_add_lookup);
+	RUN(test_rejects_bad_ranges);
+	RUN(test_ptbuild);
+	RUN(test_ptbuild_out_of_memory);
+	return check_summary();
+}
