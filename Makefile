@@ -30,8 +30,8 @@ HV_C_SRCS   := $(sort $(wildcard boot/*.c hv/*.c mmu/*.c emulate/*.c svm/*.c vmx
 HV_ASM_SRCS := $(sort $(wildcard boot/*.asm hv/*.asm svm/*.asm vmx/*.asm))
 HV_OBJS     := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.o)
 
-.PHONY: all deps iso run test coverage clean help
-COVERAGE_TARGETS := coverage-core
+.PHONY: all deps iso run test bench coverage clean help
+COVERAGE_TARGETS = $(shell grep -h -o -E "^coverage-[a-z0-9-]+:" tests/unit/*.mk | tr -d :)
 all: $(BUILD)/hv.elf $(BUILD)/hv32.elf
 
 help:
@@ -41,6 +41,7 @@ help:
 	@echo "make iso        build/kestrel.iso (GRUB, multiboot2 and multiboot entries)"
 	@echo "make test       every test; ends with 'N passed, N failed'"
 	@echo "make coverage   lcov report of the host-tested code"
+	@echo "make bench      exit costs, in cycles and (icount) instructions"
 
 deps:
 	@scripts/deps.sh
@@ -62,6 +63,10 @@ test: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@tests/run.sh
 
+# Exit costs measured by a guest (never part of make test: no timing asserts).
+bench: deps
+	@scripts/bench.sh
+
 # Host-tested code only; the report lands in build/coverage/index.html.
 coverage: deps
 	@rm -rf $(BUILD)/cov
@@ -76,35 +81,39 @@ coverage: deps
 
 $(BUILD)/hv/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(HV_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -c $< -o $@
 
 $(BUILD)/hv/%.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
 
 # Two links: the first finds where every function landed, the second embeds
 # that table (.ksyms, placed after .text so no code moves) for backtraces.
 $(BUILD)/hv.pass1.elf: $(HV_OBJS) $(BUILD)/hv/ksyms-empty.o linker.ld
-	$(LD) $(HV_LDFLAGS) -T linker.ld -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms-empty.o
+	@echo "  LD      $@"
+	@$(LD) $(HV_LDFLAGS) -T linker.ld -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms-empty.o
 
 $(BUILD)/hv/ksyms-empty.o: scripts/gen-ksyms.sh
 	@mkdir -p $(dir $@)
-	scripts/gen-ksyms.sh /dev/null > $(BUILD)/hv/ksyms-empty.asm
-	$(NASM) $(NASMFLAGS) $(BUILD)/hv/ksyms-empty.asm -o $@
+	@scripts/gen-ksyms.sh /dev/null > $(BUILD)/hv/ksyms-empty.asm
+	@$(NASM) $(NASMFLAGS) $(BUILD)/hv/ksyms-empty.asm -o $@
 
 $(BUILD)/hv/ksyms.o: $(BUILD)/hv.pass1.elf scripts/gen-ksyms.sh
-	scripts/gen-ksyms.sh $< > $(BUILD)/hv/ksyms.asm
-	$(NASM) $(NASMFLAGS) $(BUILD)/hv/ksyms.asm -o $@
+	@scripts/gen-ksyms.sh $< > $(BUILD)/hv/ksyms.asm
+	@$(NASM) $(NASMFLAGS) $(BUILD)/hv/ksyms.asm -o $@
 
 $(BUILD)/hv.elf: $(HV_OBJS) $(BUILD)/hv/ksyms.o linker.ld
-	$(LD) $(HV_LDFLAGS) -T linker.ld -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms.o
+	@echo "  LD      $@"
+	@$(LD) $(HV_LDFLAGS) -T linker.ld -o $@ $(HV_OBJS) $(BUILD)/hv/ksyms.o
 	@cmp -s <(nm $@ | grep -i ' t ' | sort) <(nm $(BUILD)/hv.pass1.elf | grep -i ' t ' | sort) \
 		|| { echo "ksyms: code moved between links"; rm -f $@; exit 1; }
 
 # QEMU's multiboot loader refuses ELF64; the ELF32 view carries the same
 # bytes at the same physical (load) addresses.
 $(BUILD)/hv32.elf: $(BUILD)/hv.elf
-	$(OBJCOPY) -O elf32-i386 $< $@
+	@$(OBJCOPY) -O elf32-i386 $< $@
 
 -include tests/unit/*.mk
 -include tests/guests/guests.mk

@@ -54,7 +54,8 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 		return;
 	}
 	vcpu_skip_insn(v, e);
-	domain_finish(v->dom, "halted with no interrupt source to wake it");
+	if (!v->irq_waiting)
+		domain_finish(v->dom, "halted with no interrupt source to wake it");
 }
 
 static void handle_hypercall(struct vcpu *v, struct vm_exit *e)
@@ -117,7 +118,6 @@ static void handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 static void handle_irq_window(struct vcpu *v, struct vm_exit *e)
 {
 	hvm->request_irq_window(v, false);
-	v->irq_window_wanted = false;
 }
 
 void exit_dispatch(struct vcpu *v, struct vm_exit *e)

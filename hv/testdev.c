@@ -1,6 +1,7 @@
 #include "hv/testdev.h"
 
 #include "hv/domain.h"
+#include "hv/vcpu.h"
 
 static uint8_t fifo_pop(struct testdev *t)
 {
@@ -48,6 +49,12 @@ bool testdev_io(struct domain *d, uint16_t port, unsigned size, bool in, uint32_
 		return true;
 	case TESTDEV_ECHO_DATA_PORT:
 		echo_data(t, size, in, val);
+		return true;
+	case TESTDEV_IRQ_PORT:
+		if (in)
+			*val = 0xffffffff;
+		else if ((*val & 0xff) >= 32)
+			vcpu_raise_irq(d->vcpus[0], (uint8_t)*val);
 		return true;
 	case TESTDEV_ECHO_COUNT_PORT:
 		if (in)

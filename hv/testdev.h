@@ -12,6 +12,7 @@
 #define TESTDEV_VERDICT_PORT 0xf4
 #define TESTDEV_ECHO_DATA_PORT 0xe0
 #define TESTDEV_ECHO_COUNT_PORT 0xe4
+#define TESTDEV_IRQ_PORT 0xe8 /* write: raise external interrupt <value> */
 #define TESTDEV_FIFO_SIZE 4096
 
 struct testdev {

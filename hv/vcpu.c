@@ -12,11 +12,34 @@
 #define VEC_GP 13
 #define VEC_PF 14
 
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
+{
+	v->irq_waiting = true;
+	v->irq_vector = vector;
+}
+
+/* Before each entry: an exception or re-injected event goes first; an
+ * interrupt goes when the guest can take it, else an interrupt window is
+ * opened so that the next exit comes when it can. */
+static void deliver_interrupt(struct vcpu *v)
+{
+	if (!v->irq_waiting || v->pending.valid)
+		return;
+	if (hvm->interrupts_blocked(v)) {
+		hvm->request_irq_window(v, true);
+		return;
+	}
+	v->pending = (struct event){ .valid = true, .vector = v->irq_vector,
+				     .type = EVENT_EXT_INTR };
+	v->irq_waiting = false;
+}
+
 void vcpu_run_loop(struct vcpu *v)
 {
 	struct vm_exit exit;
 
 	while (v->dom->state == DOMAIN_RUNNING) {
+		deliver_interrupt(v);
 		hvm->vcpu_run(v, &exit);
 		v->stats.exits++;
 		v->stats.exits_by_reason[exit.reason]++;

@@ -23,9 +23,16 @@ struct vcpu {
 	uint64_t regs[GPR_COUNT];
 	void *arch;              /* the backend's per-vCPU state */
 	struct event pending;    /* delivered at the next entry */
-	bool irq_window_wanted;
+	/* One external interrupt waiting for the guest to accept it; the
+	 * virtual interrupt controllers will feed this. */
+	bool irq_waiting;
+	uint8_t irq_vector;
 	struct vcpu_stats stats;
 };
+
+/* Asks for external interrupt `vector` to be delivered as soon as the
+ * guest accepts interrupts. */
+void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 
 /* Runs the vCPU until its domain stops. */
 void vcpu_run_loop(struct vcpu *v);

@@ -81,3 +81,27 @@ expect_qemu_status() {
 	esac
 	return 1
 }
+
+# The module string for a test guest: its name plus how it must end (see
+# hv/testrun.c): most report a verdict, some must triple-fault or halt.
+guest_module_args() {
+	case $1 in
+	triplefault) echo "$1 expect=triple-fault" ;;
+	hlt) echo "$1 expect=halt" ;;
+	*) echo "$1" ;;
+	esac
+}
+
+# report_guest_tests PREFIX: one PASS/FAIL line per "test NAME:" verdict in
+# $LOG, for every guest in $GUESTS (a missing line is a failure).
+report_guest_tests() {
+	local prefix=$1 g line
+	for g in $GUESTS; do
+		line=$(grep -a -E "^test $g: (PASS|FAIL)" "$LOG" | tail -1)
+		case $line in
+		*": PASS"*) pass "$prefix-$g" ;;
+		*": FAIL"*) fail "$prefix-$g" "${line#*: } (log $LOG)" ;;
+		*) fail "$prefix-$g" "no verdict: the run ended before it (log $LOG)" ;;
+		esac
+	done
+}
