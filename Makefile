@@ -117,6 +117,7 @@ $(BUILD)/hv32.elf: $(BUILD)/hv.elf
 
 -include tests/unit/*.mk
 -include tests/guests/guests.mk
+-include tests/guests/asm/asm.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:

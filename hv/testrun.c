@@ -19,6 +19,7 @@ enum expectation {
 	EXPECT_VERDICT,      /* writes 0 to the verdict port */
 	EXPECT_TRIPLE_FAULT, /* is killed for a triple fault */
 	EXPECT_HALT,         /* stops in HLT with interrupts off */
+	EXPECT_MEMORY_KILL,  /* is killed for touching what is not RAM */
 };
 
 struct test_module {
@@ -47,6 +48,7 @@ static void parse_module_string(const char *s, struct test_module *t)
 	cmdline_get(t->cmdline, "expect", val, sizeof(val));
 	t->expect = strcmp(val, "triple-fault") == 0 ? EXPECT_TRIPLE_FAULT
 		  : strcmp(val, "halt") == 0	     ? EXPECT_HALT
+		  : strcmp(val, "memory-kill") == 0  ? EXPECT_MEMORY_KILL
 						     : EXPECT_VERDICT;
 }
 
@@ -55,6 +57,9 @@ static bool outcome_ok(const struct domain *d, enum expectation e)
 	switch (e) {
 	case EXPECT_TRIPLE_FAULT:
 		return d->state == DOMAIN_KILLED && strncmp(d->end_reason, "triple fault", 12) == 0;
+	case EXPECT_MEMORY_KILL:
+		return d->state == DOMAIN_KILLED &&
+		       strncmp(d->end_reason, "access to guest-physical", 24) == 0;
 	case EXPECT_HALT:
 		return d->state == DOMAIN_FINISHED && d->verdict < 0 &&
 		       strcmp(d->end_reason, "halted with interrupts disabled") == 0;

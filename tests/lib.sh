@@ -88,6 +88,7 @@ guest_module_args() {
 	case $1 in
 	triplefault) echo "$1 expect=triple-fault" ;;
 	hlt) echo "$1 expect=halt" ;;
+	wildmem) echo "$1 expect=memory-kill" ;;
 	*) echo "$1" ;;
 	esac
 }
