@@ -142,8 +142,8 @@ static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
 {
 	switch (leaf) {
 	case KESTREL_CPUID_BASE:
-		return (struct cpuid_regs){ KESTREL_CPUID_MAX, 0x7473654b /* "Kest" */,
-					    0x486c6572 /* "relH" */, 0x00000056 /* "V" */ };
+		return (struct cpuid_regs){ KESTREL_CPUID_MAX, KESTREL_CPUID_SIGNATURE_EBX,
+					    KESTREL_CPUID_SIGNATURE_ECX, KESTREL_CPUID_SIGNATURE_EDX };
 	case KESTREL_CPUID_BASE + 1:
 		return (struct cpuid_regs){ KESTREL_ABI_VERSION, 0, 0, 0 };
 	default:

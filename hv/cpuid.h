@@ -4,11 +4,11 @@
 
 #include <stdint.h>
 
+#include "hv/abi.h"
 #include "hv/x86.h"
 
 #define KESTREL_CPUID_BASE 0x40000000u
 #define KESTREL_CPUID_MAX 0x40000001u
-#define KESTREL_ABI_VERSION 0x00010000u /* major 1, minor 0 */
 
 struct vcpu;
 

@@ -18,8 +18,8 @@ static int64_t hc_echo(struct vcpu *v, const uint64_t args[6])
 }
 
 static const hypercall_fn hypercalls[] = {
-	[HC_VERSION] = hc_version,
-	[HC_ECHO] = hc_echo,
+	[KHC_VERSION] = hc_version,
+	[KHC_ECHO] = hc_echo,
 };
 
 void hypercall_dispatch(struct vcpu *v)

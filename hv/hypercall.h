@@ -3,10 +3,7 @@
 #ifndef HV_HYPERCALL_H
 #define HV_HYPERCALL_H
 
-enum hypercall_nr {
-	HC_VERSION = 0,
-	HC_ECHO = 1,
-};
+#include "hv/abi.h"
 
 struct vcpu;
 

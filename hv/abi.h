@@ -1,0 +1,54 @@
+/*
+ * Kestrel's guest ABI: hypercall numbers and the structures they exchange.
+ * Shared verbatim by the hypervisor, dom0's kernel module and its tools, so
+ * it holds only fixed-size types. docs/ABI.md is the prose version.
+ *
+ * Calling convention: vmcall (Intel) or vmmcall (AMD) from CPL 0; number in
+ * RAX; arguments in RDI, RSI, RDX, R10, R8, R9; result in RAX, a negative
+ * errno on failure. Pointers are guest-virtual addresses in the caller's
+ * current page tables and must be mapped (the hypervisor walks them and
+ * fails with -EFAULT otherwise: dom0's module bounces user buffers).
+ */
+#ifndef KESTREL_ABI_H
+#define KESTREL_ABI_H
+
+#include <stdint.h>
+
+/* CPUID 0x40000000 signature ("KestrelHV") and 0x40000001 EAX. */
+#define KESTREL_CPUID_SIGNATURE_EBX 0x7473654bu
+#define KESTREL_CPUID_SIGNATURE_ECX 0x486c6572u
+#define KESTREL_CPUID_SIGNATURE_EDX 0x00000056u
+#define KESTREL_ABI_MAJOR 1u
+#define KESTREL_ABI_MINOR 0u
+#define KESTREL_ABI_VERSION ((KESTREL_ABI_MAJOR << 16) | KESTREL_ABI_MINOR)
+
+enum kestrel_hypercall {
+	KHC_VERSION = 0,       /* () -> KESTREL_ABI_VERSION */
+	KHC_ECHO = 1,          /* (x) -> x */
+	KHC_CONSOLE_WRITE = 2, /* (const char *buf, len) -> bytes written (<= 4096 per call) */
+	KHC_LOG_READ = 3,      /* (char *buf, len, uint64_t *pos) -> bytes copied; *pos advanced */
+	KHC_DOMAIN_LIST = 4,   /* (struct kestrel_domain_info *out, max) -> domains (count may exceed max) */
+	KHC_DOMAIN_INFO = 5,   /* (domid, struct kestrel_domain_info *out) -> 0 */
+	KHC_COUNT
+};
+
+enum kestrel_domain_state {
+	KESTREL_DOMAIN_RUNNING = 0,
+	KESTREL_DOMAIN_PAUSED = 1,
+	KESTREL_DOMAIN_FINISHED = 2,
+	KESTREL_DOMAIN_KILLED = 3,
+};
+
+#define KESTREL_DOMAIN_PRIVILEGED (1u << 0)
+
+struct kestrel_domain_info {
+	uint32_t id;
+	uint32_t state;     /* enum kestrel_domain_state */
+	uint32_t flags;     /* KESTREL_DOMAIN_* */
+	uint32_t vcpus;
+	uint64_t mem_bytes;
+	uint64_t exits;     /* VM exits so far, all vCPUs */
+	char name[32];      /* NUL-terminated */
+};
+
+#endif
