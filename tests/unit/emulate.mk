@@ -3,7 +3,7 @@
 
 EMU_SRCS       := $(sort $(wildcard emulate/*.c))
 EMU_HOST_DIR   := $(BUILD)/host/emulate
-EMU_TESTS      := test_decode
+EMU_TESTS      := test_decode test_emulate_diff
 EMU_TEST_BINS  := $(EMU_TESTS:%=$(EMU_HOST_DIR)/%)
 
 $(EMU_HOST_DIR)/%: tests/unit/%.c $(EMU_SRCS) tests/unit/check.h
