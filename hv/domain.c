@@ -73,6 +73,7 @@ struct domain *domain_create(const char *name, uint64_t ram_bytes)
 		return 0;
 	d->id = next_domain_id++;
 	d->verdict = -1;
+	vplatform_init(&d->platform);
 	format_buf(d->name, sizeof(d->name), "%s", name);
 	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || npt_build(&d->npt, &d->p2m))
 		goto fail;

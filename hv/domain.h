@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hv/testdev.h"
+#include "hv/vplatform.h"
 #include "hv/vuart.h"
 #include "mmu/npt.h"
 #include "mmu/p2m.h"
@@ -34,6 +35,7 @@ struct domain {
 
 	struct vuart uart;
 	struct testdev testdev;
+	struct vplatform platform;
 };
 
 /* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested

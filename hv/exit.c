@@ -53,8 +53,9 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 		domain_finish(v->dom, "halted with interrupts disabled");
 		return;
 	}
-	vcpu_skip_insn(v, e);
-	if (!v->irq_waiting)
+	if (!vcpu_skip_insn(v, e))
+		return;
+	if (!vcpu_block(v))
 		domain_finish(v->dom, "halted with no interrupt source to wake it");
 }
 

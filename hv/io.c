@@ -19,6 +19,8 @@ static void port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, u
 		return;
 	if (testdev_io(d, port, size, in, val))
 		return;
+	if (vplatform_io(d, port, in, val))
+		return;
 	/* Nothing there: reads float high, writes vanish (as on a PC bus). */
 	if (in)
 		*val = 0xffffffffu >> (32 - 8 * size);

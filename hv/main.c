@@ -1,5 +1,6 @@
 /* hv_main: from the boot code's first C call to the first domain. */
 #include "boot/bootinfo.h"
+#include "hv/apic.h"
 #include "hv/cmdline.h"
 #include "hv/cpuid.h"
 #include "hv/heap.h"
@@ -13,6 +14,7 @@
 #include "hv/serial.h"
 #include "hv/string.h"
 #include "hv/testrun.h"
+#include "hv/time.h"
 #include "hv/trap.h"
 
 #define KESTREL_VERSION "0.1"
@@ -122,6 +124,9 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 
 	selftest_run(boot_info.cmdline);
 
+	time_init();
+	if (!apic_init())
+		log_warn("apic: no local APIC: virtual timers will poll\n");
 	cpuid_policy_init();
 	bool can_virtualize = hvm_init();
 	if (cmdline_get(boot_info.cmdline, "test", 0, 0)) {

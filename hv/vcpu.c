@@ -1,10 +1,13 @@
 #include "hv/vcpu.h"
 
 #include "emulate/decode.h"
+#include "hv/apic.h"
 #include "hv/domain.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
 #include "hv/log.h"
+#include "hv/time.h"
+#include "hv/vplatform.h"
 #include "hv/x86.h"
 
 #define VEC_DF 8
@@ -18,20 +21,61 @@ void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
 	v->irq_vector = vector;
 }
 
+/* Is an external interrupt waiting for vCPU 0: from a test device, or
+ * from the virtual interrupt controller. */
+bool vcpu_irq_pending(struct vcpu *v)
+{
+	return v->irq_waiting || (v->id == 0 && vplatform_irq_pending(v->dom));
+}
+
+/* The interrupt acknowledge cycle: which vector is delivered now. */
+static uint8_t acknowledge_irq(struct vcpu *v)
+{
+	if (v->irq_waiting) {
+		v->irq_waiting = false;
+		return v->irq_vector;
+	}
+	return vplatform_irq_acknowledge(v->dom);
+}
+
 /* Before each entry: an exception or re-injected event goes first; an
  * interrupt goes when the guest can take it, else an interrupt window is
  * opened so that the next exit comes when it can. */
 static void deliver_interrupt(struct vcpu *v)
 {
-	if (!v->irq_waiting || v->pending.valid)
+	if (!vcpu_irq_pending(v) || v->pending.valid)
 		return;
 	if (hvm->interrupts_blocked(v)) {
 		hvm->request_irq_window(v, true);
 		return;
 	}
-	v->pending = (struct event){ .valid = true, .vector = v->irq_vector,
+	v->pending = (struct event){ .valid = true, .vector = acknowledge_irq(v),
 				     .type = EVENT_EXT_INTR };
-	v->irq_waiting = false;
+}
+
+/* Makes sure the host timer brings the CPU back for the next virtual timer
+ * event, even if the guest never exits on its own. */
+static void arm_host_timer(struct vcpu *v)
+{
+	uint64_t deadline = vplatform_next_deadline(v->dom);
+	apic_timer_arm(deadline ? time_ns_to_tsc(deadline) : 0);
+}
+
+bool vcpu_block(struct vcpu *v)
+{
+	for (;;) {
+		vplatform_update(v->dom);
+		if (vcpu_irq_pending(v))
+			return true;
+		uint64_t deadline = vplatform_next_deadline(v->dom);
+		if (!deadline)
+			return false;
+		/* Sleep until the host timer (armed for the deadline) fires. */
+		if (apic_timer_arm(time_ns_to_tsc(deadline)))
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		else
+			cpu_relax();
+	}
 }
 
 void vcpu_run_loop(struct vcpu *v)
@@ -39,7 +83,9 @@ void vcpu_run_loop(struct vcpu *v)
 	struct vm_exit exit;
 
 	while (v->dom->state == DOMAIN_RUNNING) {
+		vplatform_update(v->dom);
 		deliver_interrupt(v);
+		arm_host_timer(v);
 		hvm->vcpu_run(v, &exit);
 		v->stats.exits++;
 		v->stats.exits_by_reason[exit.reason]++;

@@ -34,6 +34,12 @@ struct vcpu {
  * guest accepts interrupts. */
 void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 
+/* True when an external interrupt waits for this vCPU. */
+bool vcpu_irq_pending(struct vcpu *v);
+/* HLT with interrupts on: waits until an interrupt is pending. False when
+ * nothing could ever wake the vCPU (no timer armed, no device source). */
+bool vcpu_block(struct vcpu *v);
+
 /* Runs the vCPU until its domain stops. */
 void vcpu_run_loop(struct vcpu *v);
 

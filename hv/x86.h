@@ -136,6 +136,14 @@ static inline uint64_t rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
+/* a * b / c with a 128-bit intermediate; the quotient must fit 64 bits. */
+static inline uint64_t mul_div_u64(uint64_t a, uint64_t b, uint64_t c)
+{
+	uint64_t q, r;
+	__asm__("mulq %3\n\tdivq %4" : "=a"(q), "=&d"(r) : "a"(a), "rm"(b), "rm"(c) : "cc");
+	return q;
+}
+
 static inline void invlpg(const void *va)
 {
 	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");

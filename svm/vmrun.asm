@@ -23,6 +23,7 @@ svm_vmrun:
 	push rdx                        ; host VMCB
 
 	clgi                            ; no interrupts or NMIs until host state is back
+	sti                             ; but let physical interrupts make the guest exit
 	mov rax, rdx
 	vmsave
 
@@ -64,7 +65,8 @@ svm_vmrun:
 
 	pop rax                         ; host VMCB
 	vmload
-	stgi
+	stgi                            ; a pending host interrupt is taken here...
+	cli                             ; ...and the hypervisor runs with them off
 	add rsp, 8                      ; regs
 	pop r15
 	pop r14

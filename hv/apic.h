@@ -1,0 +1,21 @@
+/*
+ * The host's own local APIC: its one-shot timer is how the hypervisor gets
+ * the CPU back from a guest at a deadline (a virtual timer's next tick),
+ * since guests run with physical interrupts intercepted.
+ */
+#ifndef HV_APIC_H
+#define HV_APIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define APIC_TIMER_VECTOR 0xf0
+#define APIC_SPURIOUS_VECTOR 0xff
+
+bool apic_init(void);
+/* Arms the one-shot timer to fire at TSC value `deadline` (0: disarm);
+ * false when there is no APIC timer to arm. */
+bool apic_timer_arm(uint64_t deadline_tsc);
+void apic_eoi(void);
+
+#endif

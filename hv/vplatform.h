@@ -1,0 +1,38 @@
+/*
+ * A domain's virtual PC platform: the interrupt controllers and timers the
+ * hypervisor emulates (vPIC, vPIT; the vLAPIC and vIOAPIC come next) and
+ * how their interrupts reach vCPU 0.
+ */
+#ifndef HV_VPLATFORM_H
+#define HV_VPLATFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/vpic.h"
+#include "hv/vpit.h"
+
+struct domain;
+struct vcpu;
+
+struct vplatform {
+	struct vpic pic;
+	struct vpit pit;
+};
+
+void vplatform_init(struct vplatform *p);
+/* Port I/O to the platform devices; false if the port is not theirs. */
+bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val);
+/* Brings timers up to date, raising the interrupts that are due. */
+void vplatform_update(struct domain *d);
+/* The earliest time (ns) a timer needs the CPU back; 0 if none. */
+uint64_t vplatform_next_deadline(struct domain *d);
+/* Interrupt lines into the vPIC (ISA IRQs 0-15). */
+void vplatform_set_irq(struct domain *d, unsigned irq, bool level);
+
+/* The interrupt controller's view for vCPU 0: is one waiting, and the
+ * acknowledge cycle that returns its vector. */
+bool vplatform_irq_pending(struct domain *d);
+uint8_t vplatform_irq_acknowledge(struct domain *d);
+
+#endif
