@@ -5,16 +5,11 @@
  */
 #include "emulate/emu.h"
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)(((int64_t)a << 16) >> 16) == a;
-}
-
 /* Sets the next RIP after checking it against CS (limit, or canonical form). */
 static int jump_to(struct emu *e, uint64_t target, unsigned size)
 {
 	target &= x86_size_mask(size);
-	if (emu_64(e) ? !canonical(target) : target > e->st->seg[X86_SEG_CS].limit)
+	if (emu_64(e) ? !emu_canonical(target) : target > e->st->seg[X86_SEG_CS].limit)
 		return emu_gp0(e);
 	e->next_rip = target;
 	return X86_EMU_OK;

@@ -36,6 +36,7 @@ int emu_ud(struct emu *e);
 int emu_seg_fault(struct emu *e, unsigned seg);
 
 bool emu_protected(const struct emu *e);
+bool emu_canonical(uint64_t linear);
 bool emu_64(const struct emu *e);
 
 /* General registers; byte registers 4-7 are AH..BH unless a REX is present. */

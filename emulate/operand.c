@@ -150,9 +150,10 @@ int emu_op_write(struct emu *e, const struct emu_operand *op, uint64_t val)
 	return emu_write_int(e, op->seg, op->ea, op->size, val);
 }
 
-static bool canonical(uint64_t a)
+/* Bits 63:47 all equal (48-bit linear addresses, SDM 3.3.7.1). */
+bool emu_canonical(uint64_t a)
 {
-	return (uint64_t)(((int64_t)a << 16) >> 16) == a;
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
 }
 
 /* Type and presence checks of a protected-mode segment (SDM 5.4.1). */
@@ -188,7 +189,7 @@ int emu_linear(struct emu *e, unsigned seg, uint64_t ea, unsigned size, bool wri
 
 	if (emu_64(e)) {
 		uint64_t lin = ea + (seg >= X86_SEG_FS ? s->base : 0);
-		if (!canonical(lin) || !canonical(lin + size - 1))
+		if (!emu_canonical(lin) || !emu_canonical(lin + size - 1))
 			return emu_seg_fault(e, seg);
 		*linear = lin;
 		return X86_EMU_OK;
