@@ -1,0 +1,40 @@
+# Test guests: freestanding multiboot1 ELF32 kernels, one area each (see
+# tests/guests/README.md). Included by the top Makefile; `make guests`
+# builds build/guests/NAME.elf for every NAME in GUESTS.
+#
+# A guest is tests/guests/NAME.c plus any tests/guests/NAME_*.asm, linked
+# with everything in tests/guests/lib/.
+
+GUESTS := cpuid io hypercall
+
+GUEST_SRC   := tests/guests
+GUEST_OUT   := $(BUILD)/guests
+GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g $(WARN) -I$(GUEST_SRC)/lib \
+	-ffreestanding -fno-pic -fno-pie -nostdlib -fno-stack-protector -mgeneral-regs-only \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing -MMD -MP
+GUEST_NASMFLAGS := -f elf32 -g -I.
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments -T $(GUEST_SRC)/lib/guest.ld
+
+GUEST_LIB_OBJS := $(patsubst $(GUEST_SRC)/%.c,$(GUEST_OUT)/obj/%.o,$(sort $(wildcard $(GUEST_SRC)/lib/*.c))) \
+	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj/%.o,$(sort $(wildcard $(GUEST_SRC)/lib/*.asm)))
+
+guest_objs = $(GUEST_OUT)/obj/$(1).o \
+	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj/%.o,$(wildcard $(GUEST_SRC)/$(1)_*.asm))
+
+.PHONY: guests
+guests: $(GUESTS:%=$(GUEST_OUT)/%.elf)
+
+$(GUEST_OUT)/obj/%.o: $(GUEST_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj/%.o: $(GUEST_SRC)/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(GUEST_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+define guest_rule
+$(GUEST_OUT)/$(1).elf: $(call guest_objs,$(1)) $(GUEST_LIB_OBJS) $(GUEST_SRC)/lib/guest.ld
+	$(LD) $(GUEST_LDFLAGS) -o $$@ $(call guest_objs,$(1)) $(GUEST_LIB_OBJS)
+endef
+$(foreach g,$(GUESTS),$(eval $(call guest_rule,$(g))))
