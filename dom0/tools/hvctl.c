@@ -1,0 +1,148 @@
+/*
+ * hvctl: the Kestrel toolstack's command line, run in dom0. Every failure
+ * ends with one line on stderr and a non-zero exit status (hvctl_cli.h).
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hvctl_cli.h"
+#include "hvdev.h"
+#include "libhv.h"
+
+static int fail(const char *what, int err)
+{
+	fprintf(stderr, "hvctl: %s: %s\n", what, strerror(err < 0 ? -err : err));
+	return HVCTL_EXIT_FAIL;
+}
+
+static int open_device(void)
+{
+	int fd = hv_open();
+
+	if (fd == -ENOENT || fd == -ENODEV || fd == -ENXIO)
+		fprintf(stderr, "hvctl: %s: %s (is hvdev.ko loaded, and is this dom0 on Kestrel?)\n",
+			getenv("HV_DEVICE") ? getenv("HV_DEVICE") : HV_DEVICE_PATH, strerror(-fd));
+	else if (fd < 0)
+		fprintf(stderr, "hvctl: %s: %s\n", HV_DEVICE_PATH, strerror(-fd));
+	return fd;
+}
+
+static int put(const char *text)
+{
+	return fputs(text, stdout) < 0 ? -EIO : 0;
+}
+
+static int cmd_version(int fd)
+{
+	char line[128];
+	uint32_t abi;
+	int err = hv_version(fd, &abi);
+
+	if (err)
+		return fail("version: KHC_VERSION", err);
+	hvctl_format_version(line, sizeof(line), abi);
+	put(line);
+	return 0;
+}
+
+static int cmd_list(int fd)
+{
+	static struct kestrel_domain_info doms[HV_DOMAIN_LIST_MAX];
+	char line[160];
+	int64_t n = hv_domain_list(fd, doms, HV_DOMAIN_LIST_MAX);
+	int64_t i, shown;
+
+	if (n < 0)
+		return fail("list: KHC_DOMAIN_LIST", (int)n);
+	shown = n < HV_DOMAIN_LIST_MAX ? n : HV_DOMAIN_LIST_MAX;
+	hvctl_format_list_header(line, sizeof(line));
+	put(line);
+	for (i = 0; i < shown; i++) {
+		hvctl_format_list_row(line, sizeof(line), &doms[i]);
+		put(line);
+	}
+	if (n > shown)
+		printf("(%lld more domains not shown)\n", (long long)(n - shown));
+	return 0;
+}
+
+static int cmd_info(int fd, uint32_t domid)
+{
+	struct kestrel_domain_info d;
+	char text[512], what[64];
+	int err = hv_domain_info(fd, domid, &d);
+
+	if (err) {
+		snprintf(what, sizeof(what), "info %u: KHC_DOMAIN_INFO", domid);
+		return fail(what, err);
+	}
+	hvctl_format_info(text, sizeof(text), &d);
+	put(text);
+	return 0;
+}
+
+/* The whole log ring, from position 0 until a read returns 0. */
+static int cmd_dmesg(int fd)
+{
+	static char buf[4096];
+	uint64_t pos = 0, total = 0;
+	int64_t n;
+
+	for (;;) {
+		n = hv_log_read(fd, buf, sizeof(buf), &pos);
+		if (n < 0)
+			return fail("dmesg: KHC_LOG_READ", (int)n);
+		if (n == 0)
+			break;
+		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+			return fail("dmesg: stdout", EIO);
+		total += (uint64_t)n;
+		if (total > (64u << 20)) /* a log growing as fast as we read it */
+			break;
+	}
+	return 0;
+}
+
+int main(int argc, char *argv[])
+{
+	struct hvctl_args args;
+	char err[160];
+	int fd, status;
+
+	if (hvctl_parse(argc, argv, &args, err, sizeof(err)) < 0) {
+		fprintf(stderr, "hvctl: %s\n", err);
+		return HVCTL_EXIT_USAGE;
+	}
+	if (args.cmd == HVCTL_HELP) {
+		fputs(hvctl_usage, stdout);
+		return 0;
+	}
+	fd = open_device();
+	if (fd < 0)
+		return HVCTL_EXIT_FAIL;
+	switch (args.cmd) {
+	case HVCTL_VERSION:
+		status = cmd_version(fd);
+		break;
+	case HVCTL_LIST:
+		status = cmd_list(fd);
+		break;
+	case HVCTL_INFO:
+		status = cmd_info(fd, args.domid);
+		break;
+	case HVCTL_DMESG:
+		status = cmd_dmesg(fd);
+		break;
+	default:
+		status = HVCTL_EXIT_USAGE;
+		break;
+	}
+	hv_close(fd);
+	if (fflush(stdout) != 0 && status == 0)
+		status = fail("stdout", errno);
+	return status;
+}

@@ -1,0 +1,164 @@
+/* hvctl's pure parts: see hvctl_cli.h. */
+#include "hvctl_cli.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+const char hvctl_usage[] =
+	"usage: hvctl COMMAND\n"
+	"  version     the hypervisor's ABI version\n"
+	"  list        the domains: Name, ID, Mem(MiB), VCPUs, State\n"
+	"  info ID     everything about one domain\n"
+	"  dmesg       the hypervisor's log ring\n"
+	"  help        this text\n"
+	"Talks to the hypervisor through /dev/hv (the hvdev module; $HV_DEVICE overrides).\n"
+	"Exit status: 0 done, 1 the device or a hypercall failed, 2 bad command line.\n";
+
+int hvctl_parse_domid(const char *s, uint32_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10, digit;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -1;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			return -1;
+	}
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digit = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			digit = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			digit = (unsigned)(*p - 'A' + 10);
+		else
+			return -1;
+		v = v * base + digit;
+		if (v > UINT32_MAX)
+			return -1;
+	}
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		enum hvctl_cmd cmd;
+		int nargs;
+	} cmds[] = {
+		{ "help", HVCTL_HELP, 0 },   { "-h", HVCTL_HELP, 0 },
+		{ "--help", HVCTL_HELP, 0 }, { "version", HVCTL_VERSION, 0 },
+		{ "list", HVCTL_LIST, 0 },   { "info", HVCTL_INFO, 1 },
+		{ "dmesg", HVCTL_DMESG, 0 },
+	};
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (argc < 2) {
+		snprintf(err, errlen, "missing command (try 'hvctl help')");
+		return -1;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name) != 0)
+			continue;
+		if (argc - 2 != cmds[i].nargs) {
+			if (cmds[i].cmd == HVCTL_INFO)
+				snprintf(err, errlen, "usage: hvctl info ID");
+			else
+				snprintf(err, errlen, "'%s' takes no arguments", argv[1]);
+			return -1;
+		}
+		out->cmd = cmds[i].cmd;
+		if (out->cmd == HVCTL_INFO && hvctl_parse_domid(argv[2], &out->domid) < 0) {
+			snprintf(err, errlen, "bad domain id '%s'", argv[2]);
+			return -1;
+		}
+		return 0;
+	}
+	snprintf(err, errlen, "unknown command '%s' (try 'hvctl help')", argv[1]);
+	return -1;
+}
+
+const char *hvctl_state_name(uint32_t state)
+{
+	switch (state) {
+	case KESTREL_DOMAIN_RUNNING:
+		return "running";
+	case KESTREL_DOMAIN_PAUSED:
+		return "paused";
+	case KESTREL_DOMAIN_FINISHED:
+		return "finished";
+	case KESTREL_DOMAIN_KILLED:
+		return "killed";
+	default:
+		return "unknown";
+	}
+}
+
+/* The name field, NUL-terminated whatever the hypervisor put there. */
+static void domain_name(char name[33], const struct kestrel_domain_info *d)
+{
+	size_t i;
+
+	memcpy(name, d->name, sizeof(d->name));
+	name[sizeof(d->name)] = 0;
+	for (i = 0; name[i]; i++)
+		if ((unsigned char)name[i] < 0x20 || (unsigned char)name[i] > 0x7e)
+			name[i] = '?';
+	if (!name[0])
+		strcpy(name, "-");
+}
+
+/* Columns as xl list prints them (without its Time(s)). */
+#define LIST_FMT "%-32s %5s %9s %5s %s\n"
+#define ROW_FMT "%-32s %5" PRIu32 " %9" PRIu64 " %5" PRIu32 " %s\n"
+
+int hvctl_format_list_header(char *buf, size_t len)
+{
+	return snprintf(buf, len, LIST_FMT, "Name", "ID", "Mem(MiB)", "VCPUs", "State");
+}
+
+int hvctl_format_list_row(char *buf, size_t len, const struct kestrel_domain_info *d)
+{
+	char name[33];
+
+	domain_name(name, d);
+	return snprintf(buf, len, ROW_FMT, name, d->id, d->mem_bytes >> 20, d->vcpus,
+			hvctl_state_name(d->state));
+}
+
+int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d)
+{
+	char name[33], state[32];
+
+	domain_name(name, d);
+	if (d->state <= KESTREL_DOMAIN_KILLED)
+		snprintf(state, sizeof(state), "%s", hvctl_state_name(d->state));
+	else
+		snprintf(state, sizeof(state), "unknown (%" PRIu32 ")", d->state);
+	return snprintf(buf, len,
+			"id:        %" PRIu32 "\n"
+			"name:      %s\n"
+			"state:     %s\n"
+			"flags:     %s%s\n"
+			"vcpus:     %" PRIu32 "\n"
+			"memory:    %" PRIu64 " MiB (%" PRIu64 " bytes)\n"
+			"exits:     %" PRIu64 "\n",
+			d->id, name, state,
+			(d->flags & KESTREL_DOMAIN_PRIVILEGED) ? "privileged" : "none",
+			(d->flags & ~KESTREL_DOMAIN_PRIVILEGED) ? " +unknown" : "",
+			d->vcpus, d->mem_bytes >> 20, d->mem_bytes, d->exits);
+}
+
+int hvctl_format_version(char *buf, size_t len, uint32_t abi)
+{
+	return snprintf(buf, len, "Kestrel ABI %" PRIu32 ".%" PRIu32 " (hvctl built for %u.%u)\n",
+			abi >> 16, abi & 0xffff, KESTREL_ABI_MAJOR, KESTREL_ABI_MINOR);
+}

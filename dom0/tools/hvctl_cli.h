@@ -1,0 +1,47 @@
+/*
+ * The pure parts of hvctl (no system calls): command-line parsing and the
+ * text it prints. Host-tested by tests/unit/test_hvctl.c.
+ */
+#ifndef KESTREL_HVCTL_CLI_H
+#define KESTREL_HVCTL_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/abi.h"
+
+enum hvctl_cmd {
+	HVCTL_HELP,
+	HVCTL_VERSION,
+	HVCTL_LIST,
+	HVCTL_INFO,
+	HVCTL_DMESG,
+};
+
+struct hvctl_args {
+	enum hvctl_cmd cmd;
+	uint32_t domid; /* HVCTL_INFO */
+};
+
+/* Exit statuses: a failed call, and a bad command line. */
+#define HVCTL_EXIT_FAIL 1
+#define HVCTL_EXIT_USAGE 2
+
+/* Parses argv (argv[0] is the program). Returns 0, or -1 with a one-line
+ * message (no newline) in err. */
+int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err, size_t errlen);
+
+/* A domain id: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
+int hvctl_parse_domid(const char *s, uint32_t *out);
+
+const char *hvctl_state_name(uint32_t state);
+extern const char hvctl_usage[];
+
+/* The formatters write one NUL-terminated text into buf (truncated to len)
+ * and return the length it needed, as snprintf does. */
+int hvctl_format_list_header(char *buf, size_t len);
+int hvctl_format_list_row(char *buf, size_t len, const struct kestrel_domain_info *d);
+int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d);
+int hvctl_format_version(char *buf, size_t len, uint32_t abi);
+
+#endif

@@ -1,0 +1,109 @@
+/* libhv: see libhv.h. */
+#define _DEFAULT_SOURCE
+#include "libhv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "hvdev.h"
+
+int hv_open(void)
+{
+	const char *path = getenv("HV_DEVICE");
+	int fd = open(path && *path ? path : HV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+void hv_close(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+int hv_hypercall(int fd, uint64_t nr, const uint64_t args[6], int64_t *result)
+{
+	struct hv_hypercall hc = { .nr = nr };
+	int i;
+
+	for (i = 0; i < 6; i++)
+		hc.args[i] = args ? args[i] : 0;
+	if (ioctl(fd, HV_IOCTL_HYPERCALL, &hc) < 0)
+		return -errno;
+	*result = hc.result;
+	return 0;
+}
+
+int64_t hv_call(int fd, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	uint64_t args[6] = { a0, a1, a2, 0, 0, 0 };
+	int64_t result;
+	int err = hv_hypercall(fd, nr, args, &result);
+
+	return err ? err : result;
+}
+
+int hv_version(int fd, uint32_t *abi)
+{
+	int64_t r = hv_call(fd, KHC_VERSION, 0, 0, 0);
+
+	if (r < 0)
+		return (int)r;
+	*abi = (uint32_t)r;
+	return 0;
+}
+
+int hv_echo(int fd, uint64_t x, uint64_t *out)
+{
+	uint64_t args[6] = { x, 0, 0, 0, 0, 0 };
+	int64_t result;
+	int err = hv_hypercall(fd, KHC_ECHO, args, &result);
+
+	if (err)
+		return err;
+	*out = (uint64_t)result;
+	return 0;
+}
+
+int64_t hv_domain_list(int fd, struct kestrel_domain_info *out, unsigned max)
+{
+	if (max > HV_DOMAIN_LIST_MAX)
+		max = HV_DOMAIN_LIST_MAX;
+	return hv_call(fd, KHC_DOMAIN_LIST, (uintptr_t)out, max, 0);
+}
+
+int hv_domain_info(int fd, uint32_t domid, struct kestrel_domain_info *out)
+{
+	int64_t r = hv_call(fd, KHC_DOMAIN_INFO, domid, (uintptr_t)out, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos)
+{
+	if (len > HV_LOG_READ_MAX)
+		len = HV_LOG_READ_MAX;
+	return hv_call(fd, KHC_LOG_READ, (uintptr_t)buf, len, (uintptr_t)pos);
+}
+
+int64_t hv_console_write(int fd, const char *buf, size_t len)
+{
+	if (len > HV_CONSOLE_WRITE_MAX)
+		len = HV_CONSOLE_WRITE_MAX;
+	return hv_call(fd, KHC_CONSOLE_WRITE, (uintptr_t)buf, len, 0);
+}
+
+int64_t hv_wait_event(int fd)
+{
+	uint64_t n;
+	ssize_t r = read(fd, &n, sizeof(n));
+
+	if (r < 0)
+		return -errno;
+	if (r != sizeof(n))
+		return -EIO;
+	return (int64_t)n;
+}

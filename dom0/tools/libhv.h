@@ -1,0 +1,44 @@
+/*
+ * libhv: dom0 user space's access to the Kestrel hypervisor, through the
+ * hvdev module's /dev/hv (dom0/include/hvdev.h). Every function returns 0
+ * or a count on success and a negative errno on failure: either the
+ * module's refusal (errno of the ioctl) or the hypervisor's own result.
+ */
+#ifndef KESTREL_LIBHV_H
+#define KESTREL_LIBHV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/abi.h"
+
+/* Opens /dev/hv (or $HV_DEVICE when set); returns the fd or -errno. */
+int hv_open(void);
+void hv_close(int fd);
+
+/* Raw hypercall: 0 and *result set when it was made, -errno when the
+ * module refused (the ioctl failed). */
+int hv_hypercall(int fd, uint64_t nr, const uint64_t args[6], int64_t *result);
+
+/* Like hv_hypercall, but folds both failure kinds into one -errno. */
+int64_t hv_call(int fd, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2);
+
+/* KHC_VERSION: *abi = major << 16 | minor. */
+int hv_version(int fd, uint32_t *abi);
+/* KHC_ECHO: *out = x. */
+int hv_echo(int fd, uint64_t x, uint64_t *out);
+/* KHC_DOMAIN_LIST: fills up to max entries; returns the number of domains
+ * (which may exceed max). */
+int64_t hv_domain_list(int fd, struct kestrel_domain_info *out, unsigned max);
+/* KHC_DOMAIN_INFO */
+int hv_domain_info(int fd, uint32_t domid, struct kestrel_domain_info *out);
+/* KHC_LOG_READ: copies log bytes from *pos on; returns the count (0 at the
+ * end of the log) and advances *pos. */
+int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos);
+/* KHC_CONSOLE_WRITE */
+int64_t hv_console_write(int fd, const char *buf, size_t len);
+
+/* Events (read on /dev/hv): blocks until at least one, returns how many. */
+int64_t hv_wait_event(int fd);
+
+#endif

@@ -1,0 +1,139 @@
+#!/bin/bash
+# dom0 without the hypervisor: Debian's kernel boots our initramfs directly
+# under QEMU (TCG). Nothing here needs Kestrel; it checks the dom0 packaging
+# and that everything fails cleanly where there is no hypervisor:
+#   dom0-initramfs-boots  kestrel.selftest=1: the banner, hvdev's refusal to
+#                         load (CPUID 0x40000000 is not "KestrelHV"), and
+#                         "DOM0-SELFTEST: FAIL" with hvctl's one-line message
+#                         and exit status 1; then a clean power-off
+#   dom0-bare-shell       the console shell comes up with job control, and
+#                         hvctl exits 1 with one line when /dev/hv is missing
+#   dom0-hvdev-events     hvdev allow_bare=1: /dev/hv appears, hypercalls fail
+#                         with ENODEV, read() blocks (no event source yet)
+# Builds what it needs first (make -f dom0/dom0.mk dom0: fetches into
+# cache/dom0 on a cold cache, about 40 MB from Debian's archive).
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+KERNEL=cache/dom0/vmlinuz
+INITRD=build/dom0/initramfs.cpio.gz
+BARE_QEMU="-accel tcg -m 512 -display none -nodefaults -no-reboot"
+CMDLINE="console=ttyS0 panic=-1"
+
+start=$SECONDS
+if ! make --no-print-directory -f dom0/dom0.mk dom0 > "$LOGDIR/dom0-build.out" 2>&1; then
+	why="make dom0 failed: $(grep -v '^ ' "$LOGDIR/dom0-build.out" | tail -1) (see $LOGDIR/dom0-build.out)"
+	for t in dom0-initramfs-boots dom0-bare-shell dom0-hvdev-events; do fail $t "$why"; done
+	exit 1
+fi
+echo "   (dom0 build: $((SECONDS - start)) s)"
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
+test_selftest_boot() {
+	local t=dom0-initramfs-boots t0 line
+	t0=$(now)
+	LOG="$LOGDIR/dom0-bare-selftest.log"
+	# shellcheck disable=SC2086
+	timeout -s KILL 90 $QEMU $BARE_QEMU -serial "file:$LOG" -kernel $KERNEL -initrd $INITRD \
+		-append "$CMDLINE kestrel.selftest=1" > "$LOGDIR/dom0-bare-selftest.qemu.out" 2>&1
+	RC=$?
+	echo "   (bare boot, selftest to power-off: $(elapsed "$t0" "$(now)") s)"
+	if [ $RC = 137 ]; then
+		fail $t "timed out after 90 s (log $LOG)"
+		return
+	fi
+	if grep -a -q -E 'Kernel panic|BUG:|Oops' "$LOG"; then
+		fail $t "$(grep -a -m1 -E 'Kernel panic|BUG:|Oops' "$LOG" | tr -d '\r') (log $LOG)"
+		return
+	fi
+	expect_log $t "Kestrel dom0: type 'hvctl list'" \
+		'hvdev: not running on Kestrel: CPUID 0x40000000 signature is "[^"]*", not "KestrelHV"' \
+		'hvdev: refusing to load \(-ENODEV\)' 'reboot: Power down' || return
+	line=$(grep -a '^DOM0-SELFTEST: ' "$LOG" | tr -d '\r' | tail -1)
+	case $line in
+	"DOM0-SELFTEST: FAIL hvctl version exited 1: hvctl: /dev/hv: No such file or directory"*)
+		pass $t ;;
+	"")
+		fail $t "no DOM0-SELFTEST line (log $LOG)" ;;
+	*)
+		fail $t "unexpected: $line (log $LOG)" ;;
+	esac
+}
+
+# An interactive boot: commands go to the console through a FIFO once the
+# shell's prompt is there. Markers are computed by the shell ($((...))), so
+# the echo of the typed line never matches them.
+test_shell_boot() {
+	local fifo="$LOGDIR/dom0-bare-shell.in" qpid t0 tb="" i
+	LOG="$LOGDIR/dom0-bare-shell.log"
+	rm -f "$fifo" "$LOG"
+	mkfifo "$fifo"
+	t0=$(now)
+	# shellcheck disable=SC2086
+	timeout -s KILL 90 $QEMU $BARE_QEMU -serial stdio -kernel $KERNEL -initrd $INITRD \
+		-append "$CMDLINE" < "$fifo" > "$LOG" 2> "$LOGDIR/dom0-bare-shell.qemu.out" &
+	qpid=$!
+	exec 3> "$fifo"
+	for ((i = 0; i < 450; i++)); do
+		[ -z "$tb" ] && grep -a -q "Kestrel dom0: type 'hvctl list'" "$LOG" && tb=$(now)
+		grep -a -q 'dom0:/# ' "$LOG" && break
+		kill -0 $qpid 2>/dev/null || break
+		sleep 0.2
+	done
+	[ -n "$tb" ] && echo "   (bare boot to the dom0 banner: $(elapsed "$t0" "$tb") s)"
+	if grep -a -q 'dom0:/# ' "$LOG"; then
+		cat >&3 <<'EOF'
+tty
+hvctl list; echo "list-rc=$?"
+hvctl info 0 2>&1 | wc -l | sed 's/^ */info-lines=/'
+insmod /lib/modules/hvdev.ko allow_bare=1; echo "insmod-rc=$?"
+ls -l /dev/hv
+hvctl version; echo "version-rc=$?"
+a=$(cut -d' ' -f1 /proc/uptime); timeout 2 hexdump /dev/hv; echo "read-rc=$? waited $a $(cut -d' ' -f1 /proc/uptime)"
+echo "END-$((40 + 2))"
+poweroff -f
+EOF
+	fi
+	wait $qpid
+	RC=$?
+	exec 3>&-
+	rm -f "$fifo"
+	tr -d '\r' < "$LOG" > "$LOG.txt"
+	LOG="$LOG.txt"
+
+	local t=dom0-bare-shell
+	if ! grep -a -q 'dom0:/# ' "$LOG"; then
+		fail $t "no shell prompt (QEMU status $RC, log $LOG)"
+		fail dom0-hvdev-events "no shell prompt (log $LOG)"
+		return
+	fi
+	if ! grep -a -q '^END-42' "$LOG"; then
+		fail $t "the commands did not finish (QEMU status $RC, log $LOG)"
+		fail dom0-hvdev-events "the commands did not finish (log $LOG)"
+		return
+	fi
+	if grep -a -q 'job control turned off' "$LOG"; then
+		fail $t "the shell has no controlling tty: job control is off (log $LOG)"
+	else
+		expect_log $t '^/dev/ttyS0$' \
+			'^hvctl: /dev/hv: No such file or directory \(is hvdev.ko loaded' \
+			'^list-rc=1$' '^info-lines=1$' && pass $t
+	fi
+
+	t=dom0-hvdev-events
+	expect_log $t '^insmod-rc=0$' '^crw------- .* /dev/hv$' \
+		'^hvctl: version: KHC_VERSION: No such device$' '^version-rc=1$' \
+		'^read-rc=[1-9][0-9]* waited ' || return
+	local waited
+	waited=$(grep -a '^read-rc=' "$LOG" | awk '{ printf "%.1f", $4 - $3 }')
+	if awk -v w="$waited" 'BEGIN { exit !(w >= 1.9) }'; then
+		pass $t
+	else
+		fail $t "read() on /dev/hv returned after $waited s instead of blocking (log $LOG)"
+	fi
+}
+
+test_selftest_boot
+test_shell_boot
