@@ -11,6 +11,9 @@
 #include "hv/vcpu.h"
 
 static unsigned next_domain_id = 1;
+/* Every live domain; the hypervisor runs on one CPU for now, so the
+ * hypercalls that walk it need no lock yet. */
+static struct domain *domains[DOMAIN_MAX];
 
 static void free_ram_frames(uint64_t mfn, uint64_t count)
 {
@@ -65,31 +68,70 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 	return v;
 }
 
-struct domain *domain_create(const char *name, uint64_t ram_bytes)
+struct domain *domain_alloc(const char *name)
 {
 	struct domain *d = kzalloc(sizeof(*d));
 
 	if (!d)
 		return 0;
+	unsigned slot = 0;
+	while (slot < DOMAIN_MAX && domains[slot])
+		slot++;
+	if (slot == DOMAIN_MAX) {
+		kfree(d);
+		return 0;
+	}
+	domains[slot] = d;
 	d->id = next_domain_id++;
 	d->verdict = -1;
 	vplatform_init(&d->platform);
 	format_buf(d->name, sizeof(d->name), "%s", name);
-	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || npt_build(&d->npt, &d->p2m))
-		goto fail;
+	return d;
+}
+
+struct domain *domain_by_index(unsigned i)
+{
+	return i < DOMAIN_MAX ? domains[i] : 0;
+}
+
+struct domain *domain_by_id(unsigned id)
+{
+	for (unsigned i = 0; i < DOMAIN_MAX; i++)
+		if (domains[i] && domains[i]->id == id)
+			return domains[i];
+	return 0;
+}
+
+int domain_start(struct domain *d)
+{
+	if (npt_build(&d->npt, &d->p2m))
+		return -ENOMEM;
 	d->vcpus[0] = vcpu_create(d, 0);
 	if (!d->vcpus[0])
-		goto fail;
+		return -ENOMEM;
 	d->nr_vcpus = 1;
-	return d;
-fail:
-	log_err("domain %u (%s): out of memory creating it\n", d->id, name);
-	domain_destroy(d);
 	return 0;
+}
+
+struct domain *domain_create(const char *name, uint64_t ram_bytes)
+{
+	struct domain *d = domain_alloc(name);
+
+	if (!d)
+		return 0;
+	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || domain_start(d)) {
+		log_err("domain %u (%s): out of memory creating it\n", d->id, name);
+		domain_destroy(d);
+		return 0;
+	}
+	return d;
 }
 
 void domain_destroy(struct domain *d)
 {
+	for (unsigned i = 0; i < DOMAIN_MAX; i++)
+		if (domains[i] == d)
+			domains[i] = 0;
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
 		hvm->vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);

@@ -12,6 +12,7 @@
 #include "mmu/p2m.h"
 
 #define DOMAIN_MAX_VCPUS 8
+#define DOMAIN_MAX 64
 
 enum domain_state {
 	DOMAIN_RUNNING,
@@ -25,6 +26,7 @@ struct domain {
 	enum domain_state state;
 	char end_reason[96];
 	int verdict;     /* the guest's test verdict, -1 if none */
+	bool privileged; /* may manage other domains (dom0) */
 
 	struct p2m p2m;
 	struct npt npt;
@@ -38,10 +40,20 @@ struct domain {
 	struct vplatform platform;
 };
 
+/* The two halves of creating a domain, for builders that lay out memory
+ * themselves (dom0): an empty domain, then, once its p2m is complete, its
+ * nested tables and vCPU 0 (0 or -ENOMEM). */
+struct domain *domain_alloc(const char *name);
+int domain_start(struct domain *d);
+
 /* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested
  * tables built and one vCPU; NULL (and everything undone) on failure. */
 struct domain *domain_create(const char *name, uint64_t ram_bytes);
 void domain_destroy(struct domain *d);
+
+/* The live domains: by slot (NULL for an empty one) and by id. */
+struct domain *domain_by_index(unsigned i);
+struct domain *domain_by_id(unsigned id);
 
 /* Ends the domain from the hypervisor's side, with a reason for the log. */
 void domain_kill(struct domain *d, const char *fmt, ...)

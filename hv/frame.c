@@ -130,6 +130,23 @@ uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t
 	return 0;
 }
 
+bool frame_take_block(struct frame_allocator *fa, uint64_t pa, uint64_t count)
+{
+	uint64_t first = pa >> PAGE_SHIFT;
+
+	if ((pa & ~PAGE_MASK) || first == 0 || count > fa->nframes || first > fa->nframes - count)
+		return false;
+	spin_lock(&fa->lock);
+	bool free = run_is_free(fa, first, count);
+	if (free) {
+		for (uint64_t i = first; i < first + count; i++)
+			bit_clear(fa->bitmap, i);
+		fa->free_frames -= count;
+	}
+	spin_unlock(&fa->lock);
+	return free;
+}
+
 bool frame_free(struct frame_allocator *fa, uint64_t pa)
 {
 	uint64_t i = pa >> PAGE_SHIFT;

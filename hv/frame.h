@@ -35,6 +35,8 @@ void frame_reserve_range(struct frame_allocator *fa, uint64_t start, uint64_t en
 uint64_t frame_alloc_below(struct frame_allocator *fa, uint64_t limit);
 /* `count` contiguous frames aligned to `align` bytes (a power of two), or 0. */
 uint64_t frame_alloc_contig(struct frame_allocator *fa, uint64_t count, uint64_t align);
+/* Takes the `count` frames from `pa` if every one of them is free. */
+bool frame_take_block(struct frame_allocator *fa, uint64_t pa, uint64_t count);
 /* Returns false (and changes nothing) for a frame that is not allocated. */
 bool frame_free(struct frame_allocator *fa, uint64_t pa);
 bool frame_is_free(const struct frame_allocator *fa, uint64_t pa);

@@ -15,8 +15,10 @@ static void port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, u
 {
 	struct domain *d = v->dom;
 
-	if (vuart_io(&d->uart, d->name, port, in, val))
+	if (vuart_io(&d->uart, d->name, port, in, val)) {
+		vplatform_set_irq(d, VUART_IRQ, vuart_irq_level(&d->uart));
 		return;
+	}
 	if (testdev_io(d, port, size, in, val))
 		return;
 	if (vplatform_io(d, port, in, val))

@@ -3,6 +3,8 @@
 #include "hv/apic.h"
 #include "hv/cmdline.h"
 #include "hv/cpuid.h"
+#include "hv/dom0.h"
+#include "hv/domain.h"
 #include "hv/heap.h"
 #include "hv/hvm.h"
 #include "hv/layout.h"
@@ -16,6 +18,7 @@
 #include "hv/testrun.h"
 #include "hv/time.h"
 #include "hv/trap.h"
+#include "hv/vcpu.h"
 
 #define KESTREL_VERSION "0.1"
 
@@ -100,6 +103,18 @@ static void print_footprint(const struct mem_summary *ms)
 	log_info("mem: %llu MiB free for domains\n", (unsigned long long)(free_bytes >> 20));
 }
 
+/* dom0 runs until it stops; its end is the end of the run. */
+static void run_dom0(void)
+{
+	struct domain *d = dom0_build(&boot_info);
+
+	if (!d)
+		machine_exit(MACHINE_TEST_FAILED);
+	vcpu_run_loop(d->vcpus[0]);
+	log_info("kestrel: dom0 ended (%s)\n", d->end_reason);
+	machine_exit(d->state == DOMAIN_FINISHED ? MACHINE_SUCCESS : MACHINE_TEST_FAILED);
+}
+
 void hv_main(uint32_t magic, uint32_t info_pa)
 {
 	int err = bootinfo_parse(magic, info_pa, boot_phys, 0, &boot_info);
@@ -134,6 +149,8 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 			machine_exit(MACHINE_TEST_FAILED);
 		testrun(&boot_info);
 	}
+	if (can_virtualize && boot_info.module_count)
+		run_dom0();
 	log_info("kestrel: boot complete, nothing to run\n");
 	machine_exit(MACHINE_SUCCESS);
 }

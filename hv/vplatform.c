@@ -1,6 +1,7 @@
 #include "hv/vplatform.h"
 
 #include "hv/domain.h"
+#include "hv/serial.h"
 #include "hv/time.h"
 
 void vplatform_init(struct vplatform *p)
@@ -18,9 +19,24 @@ bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val)
 	return vpit_io(&p->pit, time_now_ns(), port, in, val);
 }
 
+/* The console domain reads the hypervisor's serial port: polled, since
+ * the host UART's interrupt is not wired up. */
+static void poll_console_input(struct domain *d)
+{
+	int c;
+
+	if (!d->uart.console)
+		return;
+	while (d->uart.rx_count < VUART_RX_FIFO && (c = serial_getc()) >= 0)
+		vuart_receive(&d->uart, (uint8_t)c);
+	vplatform_set_irq(d, VUART_IRQ, vuart_irq_level(&d->uart));
+}
+
 void vplatform_update(struct domain *d)
 {
 	struct vplatform *p = &d->platform;
+
+	poll_console_input(d);
 
 	if (vpit_irq0_due(&p->pit, time_now_ns())) {
 		vpic_set_irq(&p->pic, 0, true);
@@ -28,9 +44,16 @@ void vplatform_update(struct domain *d)
 	}
 }
 
+#define CONSOLE_POLL_NS 10000000ull /* 10 ms: typing feels immediate */
+
 uint64_t vplatform_next_deadline(struct domain *d)
 {
-	return vpit_next_deadline(&d->platform.pit);
+	uint64_t pit = vpit_next_deadline(&d->platform.pit);
+
+	if (!d->uart.console)
+		return pit;
+	uint64_t poll = time_now_ns() + CONSOLE_POLL_NS;
+	return pit && pit < poll ? pit : poll;
 }
 
 void vplatform_set_irq(struct domain *d, unsigned irq, bool level)

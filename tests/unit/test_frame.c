@@ -108,6 +108,20 @@ static void test_contiguous(void)
 	CHECK_EQ(frame_alloc_contig(&fa, 2, 4096), 0);
 }
 
+static void test_take_block(void)
+{
+	const struct boot_mem_range fw[] = { { 0x100000, 0x100000, BOOT_MEM_AVAILABLE } };
+	setup(fw, 1, NULL, 0);
+	CHECK(frame_take_block(&fa, 0x100000, 16));
+	CHECK(!frame_take_block(&fa, 0x10f000, 2));    /* overlaps the first */
+	CHECK(frame_take_block(&fa, 0x110000, 2));
+	CHECK(!frame_take_block(&fa, 0x1ff000, 2));    /* runs past the end */
+	CHECK(!frame_take_block(&fa, 0, 1));           /* page 0 */
+	CHECK(!frame_take_block(&fa, 0x120800, 1));    /* unaligned */
+	CHECK(!frame_take_block(&fa, 0x120000, UINT64_MAX)); /* absurd count */
+	CHECK_EQ(fa.free_frames, 256 - 18);
+}
+
 static void test_reserve_release_idempotent(void)
 {
 	const struct boot_mem_range fw[] = { { 0x100000, 0x10000, BOOT_MEM_AVAILABLE } };
@@ -130,6 +144,7 @@ int main(void)
 	RUN(test_free_and_double_free);
 	RUN(test_alloc_below_limit);
 	RUN(test_contiguous);
+	RUN(test_take_block);
 	RUN(test_reserve_release_idempotent);
 	free(bitmap);
 	return check_summary();
