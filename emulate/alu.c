@@ -1,6 +1,6 @@
 /*
  * Integer arithmetic and logic: ADD OR ADC SBB AND SUB XOR CMP (all
- * encodings), TEST, INC, DEC, NOT, NEG, MUL, IMUL, DIV, IDIV, CMPXCHG,
+ * encodings), TEST, INC, DEC, NOT, NEG, MUL, IMUL (all forms), DIV, IDIV, CMPXCHG,
  * CMPXCHG8B/16B and XADD. Flags per SDM Vol. 2 "Flags Affected".
  */
 #include "emulate/emu.h"
@@ -148,6 +148,30 @@ static int multiply(struct emu *e, const struct emu_operand *op, bool sign)
 		emu_set_gpr(e, X86_RAX, size, lo);
 		emu_set_gpr(e, X86_RDX, size, hi);
 	}
+	e->st->rflags &= ~(X86_FLAGS_CF | X86_FLAGS_OF);
+	if (wide)
+		e->st->rflags |= X86_FLAGS_CF | X86_FLAGS_OF;
+	return X86_EMU_OK;
+}
+
+/* IMUL reg, r/m (0F AF) and IMUL reg, r/m, imm (69, 6B): truncated
+ * product; CF=OF=1 when it differs from the full one. */
+static int multiply_into_reg(struct emu *e)
+{
+	unsigned size = e->in->opsize;
+	struct emu_operand rm;
+	uint64_t a, b, lo, hi;
+	bool wide;
+	int r;
+
+	emu_rm_operand(e, size, &rm);
+	r = emu_op_read(e, &rm, &a);
+	if (r != X86_EMU_OK)
+		return r;
+	b = e->in->map == X86_MAP_0F ? emu_gpr(e, e->in->reg, size) : emu_imm_sext(e->in);
+	mul_wide(a, b & x86_size_mask(size), size, true, &lo, &hi);
+	wide = hi != (((lo >> (8 * size - 1)) & 1) ? x86_size_mask(size) : 0);
+	emu_set_gpr(e, e->in->reg, size, lo);
 	e->st->rflags &= ~(X86_FLAGS_CF | X86_FLAGS_OF);
 	if (wide)
 		e->st->rflags |= X86_FLAGS_CF | X86_FLAGS_OF;
@@ -402,6 +426,7 @@ static int exec_one_byte(struct emu *e)
 	switch (op) {
 	case 0x80: case 0x81: case 0x82: case 0x83: return alu_group1(e);
 	case 0x84: case 0x85: case 0xa8: case 0xa9: return test_forms(e);
+	case 0x69: case 0x6b: return multiply_into_reg(e);
 	case 0xf6: case 0xf7: return alu_group3(e);
 	case 0xfe: case 0xff: return alu_group45(e);
 	default: return X86_EMU_UNHANDLED;
@@ -417,6 +442,7 @@ int emu_exec_alu(struct emu *e)
 	switch (e->in->opcode) {
 	case 0xb0: case 0xb1: return cmpxchg(e);
 	case 0xc0: case 0xc1: return xadd(e);
+	case 0xaf: return multiply_into_reg(e);
 	case 0xc7: return (e->in->reg & 7) == 1 && e->in->mod != 3 ? cmpxchg_wide(e)
 								  : X86_EMU_UNHANDLED;
 	default: return X86_EMU_UNHANDLED;

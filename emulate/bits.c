@@ -1,4 +1,4 @@
-/* BT, BTS, BTR, BTC and SETcc (SDM Vol. 2). */
+/* BT, BTS, BTR, BTC, BSF, BSR and SETcc (SDM Vol. 2). */
 #include "emulate/emu.h"
 
 enum bit_op { BIT_TEST, BIT_SET, BIT_RESET, BIT_COMPLEMENT };
@@ -55,6 +55,32 @@ static enum bit_op reg_form_op(uint8_t opcode)
 	}
 }
 
+/*
+ * BSF/BSR: ZF=1 and the destination unchanged for a zero source (as AMD
+ * documents and Intel CPUs do). With F3 these are TZCNT/LZCNT: unhandled.
+ */
+static int bit_scan(struct emu *e, bool reverse)
+{
+	struct emu_operand rm;
+	uint64_t v;
+	int r;
+
+	if (e->in->rep == 0xf3)
+		return X86_EMU_UNHANDLED;
+	emu_rm_operand(e, e->in->opsize, &rm);
+	r = emu_op_read(e, &rm, &v);
+	if (r != X86_EMU_OK)
+		return r;
+	e->st->rflags &= ~X86_FLAGS_ZF;
+	if (v == 0) {
+		e->st->rflags |= X86_FLAGS_ZF;
+		return X86_EMU_OK;
+	}
+	emu_set_gpr(e, e->in->reg, e->in->opsize,
+		    reverse ? 63u - (unsigned)__builtin_clzll(v) : (unsigned)__builtin_ctzll(v));
+	return X86_EMU_OK;
+}
+
 static int setcc(struct emu *e)
 {
 	struct emu_operand rm;
@@ -75,6 +101,8 @@ int emu_exec_bits(struct emu *e)
 	case 0xa3: case 0xab: case 0xb3: case 0xbb:
 		return bit_instruction(e, reg_form_op(op),
 				       emu_gpr(e, e->in->reg, e->in->opsize), true);
+	case 0xbc: return bit_scan(e, false);
+	case 0xbd: return bit_scan(e, true);
 	case 0xba: /* /4../7; the decoder rejects /0../3 */
 		return bit_instruction(e, (enum bit_op)((e->in->reg & 7) - 4), e->in->imm, false);
 	default:

@@ -18,6 +18,7 @@ struct emu {
 	struct x86_fault *fault;
 	uint64_t next_rip;               /* RIP after this instruction */
 	bool rep_incomplete;
+	uint8_t shadow;                  /* enum x86_shadow */
 };
 
 /* An operand named by ModRM.rm (register or memory) or by ModRM.reg. */
@@ -83,6 +84,8 @@ int emu_exec_alu(struct emu *e);
 int emu_exec_mov(struct emu *e);
 int emu_exec_string(struct emu *e);
 int emu_exec_io(struct emu *e);
+int emu_exec_flags(struct emu *e);
+int emu_exec_shift(struct emu *e);
 int emu_exec_stack(struct emu *e);
 int emu_exec_bits(struct emu *e);
 int emu_exec_system(struct emu *e);

@@ -11,7 +11,8 @@
 
 static int (*const instruction_groups[])(struct emu *) = {
 	emu_exec_mov, emu_exec_alu, emu_exec_string, emu_exec_io, emu_exec_stack,
-	emu_exec_bits, emu_exec_control, emu_exec_system, emu_exec_sse,
+	emu_exec_bits, emu_exec_shift, emu_exec_flags, emu_exec_control, emu_exec_system,
+	emu_exec_sse,
 };
 
 static int dispatch(struct emu *e)
@@ -34,6 +35,7 @@ static void clear_result(struct x86_emu_result *res)
 	memset(&res->fault, 0, sizeof(res->fault));
 	res->status = X86_EMU_OK;
 	res->rep_incomplete = false;
+	res->shadow = X86_SHADOW_NONE;
 }
 
 int x86_emulate_insn(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
@@ -57,6 +59,7 @@ int x86_emulate_insn(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
 		*st = work;
 	}
 	res->rep_incomplete = e.rep_incomplete;
+	res->shadow = r == X86_EMU_OK ? e.shadow : X86_SHADOW_NONE;
 	res->status = r;
 	return r;
 }

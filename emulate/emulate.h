@@ -147,10 +147,18 @@ struct x86_emu_ops {
 	void (*write_xmm)(void *ctx, unsigned reg, const uint8_t val[16]);
 };
 
+/* Interrupt shadow the completed instruction starts (SDM 6.8.3). */
+enum x86_shadow {
+	X86_SHADOW_NONE,
+	X86_SHADOW_STI,    /* STI that set IF: block interrupts for one instruction */
+	X86_SHADOW_MOV_SS, /* MOV SS / POP SS: block interrupts and debug traps */
+};
+
 struct x86_emu_result {
 	int status;                 /* enum x86_emu_status (also returned) */
 	struct x86_fault fault;     /* valid when status == X86_EMU_FAULT */
 	bool rep_incomplete;        /* REP op paused after a chunk; RIP unchanged */
+	uint8_t shadow;             /* enum x86_shadow, for the VMCB/VMCS */
 	struct x86_insn insn;       /* what was decoded (len == 0 if nothing) */
 };
 

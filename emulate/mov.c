@@ -1,6 +1,7 @@
 /*
  * Data movement: MOV (register, immediate, moffs, Sreg forms), MOVZX,
- * MOVSX, MOVSXD, MOVNTI, XCHG, CMOVcc and LEA (SDM Vol. 2 instruction pages).
+ * MOVSX, MOVSXD, MOVNTI, XCHG, CMOVcc, LEA, XLAT, BSWAP and the
+ * accumulator extensions CBW/CWDE/CDQE and CWD/CDQ/CQO (SDM Vol. 2).
  */
 #include "emulate/emu.h"
 
@@ -133,6 +134,8 @@ static int mov_to_sreg(struct emu *e)
 	r = emu_op_read(e, &rm, &sel);
 	if (r != X86_EMU_OK)
 		return r;
+	if ((e->in->reg & 7) == X86_SEG_SS)
+		e->shadow = X86_SHADOW_MOV_SS;
 	return emu_load_segment(e, e->in->reg & 7, (uint16_t)sel);
 }
 
@@ -169,6 +172,50 @@ static int movnti(struct emu *e)
 	return emu_op_write(e, &rm, emu_gpr(e, e->in->reg, size));
 }
 
+/* 98: CBW/CWDE/CDQE sign-extend the lower half of rAX into all of it. */
+static int extend_accumulator(struct emu *e)
+{
+	unsigned size = e->in->opsize;
+	emu_set_gpr(e, X86_RAX, size, emu_sign_extend(emu_gpr(e, X86_RAX, size / 2), size / 2));
+	return X86_EMU_OK;
+}
+
+/* 99: CWD/CDQ/CQO fill rDX with the sign of rAX. */
+static int sign_into_rdx(struct emu *e)
+{
+	unsigned size = e->in->opsize;
+	bool neg = (emu_gpr(e, X86_RAX, size) >> (8 * size - 1)) & 1;
+	emu_set_gpr(e, X86_RDX, size, neg ? ~0ull : 0);
+	return X86_EMU_OK;
+}
+
+/* D7: XLAT loads AL from [seg:rBX + AL]. */
+static int xlat(struct emu *e)
+{
+	uint64_t ea = (e->st->gpr[X86_RBX] + (e->st->gpr[X86_RAX] & 0xff)) & emu_addr_mask(e);
+	uint64_t v;
+	int r = emu_read_int(e, emu_default_seg(e, X86_SEG_DS), ea, 1, &v);
+
+	if (r == X86_EMU_OK)
+		emu_set_gpr(e, X86_RAX, 1, v);
+	return r;
+}
+
+/* 0F C8+r: BSWAP; the 16-bit form is undefined, so unhandled. */
+static int bswap(struct emu *e)
+{
+	unsigned reg = (e->in->opcode & 7) | ((e->in->rex & 1) << 3);
+	unsigned size = e->in->opsize;
+	uint64_t v = emu_gpr(e, reg, size), r = 0;
+
+	if (size == 2)
+		return X86_EMU_UNHANDLED;
+	for (unsigned i = 0; i < size; i++, v >>= 8)
+		r = (r << 8) | (v & 0xff);
+	emu_set_gpr(e, reg, size, r);
+	return X86_EMU_OK;
+}
+
 static int exec_one_byte(struct emu *e)
 {
 	uint8_t op = e->in->opcode;
@@ -187,6 +234,9 @@ static int exec_one_byte(struct emu *e)
 	case 0x8c: return mov_from_sreg(e);
 	case 0x8e: return mov_to_sreg(e);
 	case 0x8d: return lea(e);
+	case 0x98: return extend_accumulator(e);
+	case 0x99: return sign_into_rdx(e);
+	case 0xd7: return xlat(e);
 	case 0x63:
 		if (!emu_64(e))
 			return X86_EMU_UNHANDLED; /* ARPL */
@@ -205,6 +255,8 @@ int emu_exec_mov(struct emu *e)
 		return X86_EMU_UNHANDLED;
 	if (op >= 0x40 && op <= 0x4f)
 		return cmov(e);
+	if (op >= 0xc8)
+		return bswap(e);
 	switch (op) {
 	case 0xb6: return mov_extend(e, 1, false);
 	case 0xb7: return mov_extend(e, 2, false);

@@ -91,7 +91,18 @@ static int pop_sreg(struct emu *e, unsigned seg)
 	uint64_t v;
 	int r = emu_pop(e, &v, push_pop_size(e));
 
+	if (seg == X86_SEG_SS)
+		e->shadow = X86_SHADOW_MOV_SS;
 	return r != X86_EMU_OK ? r : emu_load_segment(e, seg, (uint16_t)v);
+}
+
+/* C9: LEAVE: rSP = rBP (stack-address size), then POP rBP. */
+static int leave(struct emu *e)
+{
+	unsigned ss = emu_stack_size(e);
+
+	emu_set_gpr(e, X86_RSP, ss, emu_gpr(e, X86_RBP, ss));
+	return pop_reg(e, X86_RBP);
 }
 
 static int exec_one_byte(struct emu *e)
@@ -108,6 +119,7 @@ static int exec_one_byte(struct emu *e)
 	case 0x06: case 0x0e: case 0x16: case 0x1e: return push_value(e, e->st->seg[op >> 3].sel);
 	case 0x07: case 0x17: case 0x1f: return pop_sreg(e, op >> 3);
 	case 0x8f: return pop_rm(e);
+	case 0xc9: return leave(e);
 	case 0xff: return (e->in->reg & 7) == 6 ? push_rm(e) : X86_EMU_UNHANDLED;
 	default: return X86_EMU_UNHANDLED;
 	}

@@ -1127,6 +1127,101 @@ static void test_emulate_insn_entry(void)
 	CHECK_EQ(res.insn.len, 2);
 }
 
+static void test_interrupt_flag_and_shadows(void)
+{
+	struct x86_cpu_state st;
+	protected32(&st);
+	CHECK_EQ(run(&st, "fb"), X86_EMU_OK); /* sti with IF=0: shadow */
+	CHECK(st.rflags & X86_FLAGS_IF);
+	CHECK_EQ(res.shadow, X86_SHADOW_STI);
+	CHECK_EQ(run(&st, "fb"), X86_EMU_OK); /* IF already set: none */
+	CHECK_EQ(res.shadow, X86_SHADOW_NONE);
+	CHECK_EQ(run(&st, "fa"), X86_EMU_OK);
+	CHECK_EQ(st.rflags & X86_FLAGS_IF, 0);
+	st.cpl = 3; /* IOPL 0 */
+	CHECK_EQ(run(&st, "fa"), X86_EMU_FAULT);
+	CHECK(is_fault(X86_EXC_GP, 0));
+	st.cr4 |= 2; /* PVI: would change VIF */
+	CHECK_EQ(run(&st, "fb"), X86_EMU_UNHANDLED);
+	st.rflags |= X86_FLAGS_IOPL;
+	CHECK_EQ(run(&st, "fb"), X86_EMU_OK);
+	/* VM86: IOPL < 3 faults, or is VME's business. */
+	st.rflags = X86_FLAGS_FIXED1 | X86_FLAGS_VM;
+	st.mode = X86_MODE_16;
+	st.cr4 = 0;
+	CHECK_EQ(run(&st, "fa"), X86_EMU_FAULT);
+	CHECK_EQ(run(&st, "9c"), X86_EMU_FAULT);
+	CHECK_EQ(run(&st, "9d"), X86_EMU_FAULT);
+	st.cr4 = 1;
+	CHECK_EQ(run(&st, "fa"), X86_EMU_UNHANDLED);
+	CHECK_EQ(run(&st, "9c"), X86_EMU_UNHANDLED);
+	/* PUSHF stores neither VM nor RF; POPF in VM86 keeps IOPL. */
+	st.rflags |= X86_FLAGS_IOPL | X86_FLAGS_RF;
+	st.gpr[X86_RSP] = 0x800;
+	CHECK_EQ(run(&st, "66 9c"), X86_EMU_OK);
+	CHECK_EQ(rd32(0x7fc), X86_FLAGS_FIXED1 | X86_FLAGS_IOPL);
+	wr32(0x7fc, X86_FLAGS_CF | X86_FLAGS_IF);
+	CHECK_EQ(run(&st, "66 9d"), X86_EMU_OK);
+	CHECK_EQ(st.rflags, X86_FLAGS_FIXED1 | X86_FLAGS_VM | X86_FLAGS_IOPL | X86_FLAGS_CF |
+				    X86_FLAGS_IF);
+	CHECK_EQ(run(&st, "fa"), X86_EMU_OK);
+	/* POPF at CPL 0 sets IOPL; 16-bit POPF leaves the upper half. */
+	protected32(&st);
+	st.gpr[X86_RSP] = 0x800;
+	wr32(0x800, X86_FLAGS_IOPL | X86_FLAGS_IF | X86_FLAGS_VM | X86_FLAGS_AC);
+	CHECK_EQ(run(&st, "9d"), X86_EMU_OK);
+	CHECK_EQ(st.rflags, X86_FLAGS_FIXED1 | X86_FLAGS_IOPL | X86_FLAGS_IF | X86_FLAGS_AC);
+	wr16(0x7fe, 0);
+	st.gpr[X86_RSP] = 0x7fe;
+	CHECK_EQ(run(&st, "66 9d"), X86_EMU_OK);
+	CHECK_EQ(st.rflags, X86_FLAGS_FIXED1 | X86_FLAGS_AC);
+	/* Real mode: all of them. */
+	real_mode(&st);
+	CHECK_EQ(run(&st, "fb"), X86_EMU_OK);
+	/* MOV SS and POP SS start a MOV-SS shadow; a faulting one does not. */
+	st.gpr[X86_RAX] = 0x10;
+	CHECK_EQ(run(&st, "8e d0"), X86_EMU_OK);
+	CHECK_EQ(res.shadow, X86_SHADOW_MOV_SS);
+	CHECK_EQ(run(&st, "17"), X86_EMU_OK);
+	CHECK_EQ(res.shadow, X86_SHADOW_MOV_SS);
+	protected32(&st);
+	install_gdt(&st);
+	st.gpr[X86_RAX] = 0x20;
+	CHECK_EQ(run(&st, "8e d0"), X86_EMU_FAULT);
+	CHECK_EQ(res.shadow, X86_SHADOW_NONE);
+}
+
+static void test_misc_forms(void)
+{
+	struct x86_cpu_state st;
+	protected32(&st);
+	st.gpr[X86_RAX] = 0x1234;
+	CHECK_EQ(run(&st, "66 0f c8"), X86_EMU_UNHANDLED); /* BSWAP r16 */
+	CHECK_EQ(run(&st, "f3 0f bc c1"), X86_EMU_UNHANDLED); /* TZCNT */
+	st.seg[X86_SEG_ES].base = 0x100;
+	st.gpr[X86_RBX] = 0x10;
+	st.gpr[X86_RAX] = 0x5;
+	m.mem[0x115] = 0x77;
+	CHECK_EQ(run(&st, "26 d7"), X86_EMU_OK); /* xlat es: */
+	CHECK_EQ(st.gpr[X86_RAX], 0x77);
+	m.absent_page = 0;
+	CHECK_EQ(run(&st, "26 d7"), X86_EMU_FAULT);
+	CHECK_EQ(run(&st, "0f bc 03"), X86_EMU_FAULT);
+	CHECK_EQ(run(&st, "c1 23 04"), X86_EMU_FAULT); /* shl dword [ebx], 4 */
+	CHECK_EQ(run(&st, "0f af 03"), X86_EMU_FAULT);
+	m.absent_page = ~0ull;
+	/* A shift by 0 does not write memory. */
+	m.ncalls = 0;
+	CHECK_EQ(run(&st, "c1 23 00"), X86_EMU_OK);
+	CHECK_EQ(m.ncalls, 1);
+	/* RCL of a byte by 9 is a full turn through CF. */
+	st.gpr[X86_RAX] = 0x81;
+	st.rflags |= X86_FLAGS_CF;
+	CHECK_EQ(run(&st, "c0 d0 09"), X86_EMU_OK);
+	CHECK_EQ(st.gpr[X86_RAX], 0x81);
+	CHECK(st.rflags & X86_FLAGS_CF);
+}
+
 int main(void)
 {
 	RUN(test_real_mode_addressing);
@@ -1148,5 +1243,7 @@ int main(void)
 	RUN(test_fetch);
 	RUN(test_stack_sizes);
 	RUN(test_emulate_insn_entry);
+	RUN(test_interrupt_flag_and_shadows);
+	RUN(test_misc_forms);
 	return check_summary();
 }

@@ -229,7 +229,9 @@ struct diff_case {
 	uint64_t undefined_flags; /* flags the SDM leaves undefined */
 };
 
-#define COMPARED_FLAGS (X86_FLAGS_STATUS | X86_FLAGS_DF)
+/* Everything user code can observe and POPF can change, except AC and TF. */
+#define COMPARED_FLAGS (X86_FLAGS_STATUS | X86_FLAGS_DF | X86_FLAGS_IF | X86_FLAGS_IOPL | \
+			X86_FLAGS_NT | X86_FLAGS_ID)
 
 static uint64_t sandbox_addr(unsigned offset)
 {
@@ -782,6 +784,146 @@ static void diff_string(void)
 	family_end("string");
 }
 
+/* Group 2 with CL, 1 and imm8 counts; undefined flags depend on the count. */
+static void diff_shift(void)
+{
+	static const uint8_t forms[] = { 0xd0, 0xd2, 0xc0 };
+	family_begin();
+	for (unsigned op = 0; op < 8; op++)
+		for (int f = 0; f < 3; f++)
+			for (int s = 0; s < 4; s++)
+				for (int i = 0; i < ITERATIONS / 2; i++) {
+					uint8_t opc = (uint8_t)(forms[f] + (s ? 1 : 0));
+					struct encoding en = { .opcode = &opc, .opcode_len = 1, .opsize = sizes[s],
+							       .digit = (int)op, .rm = -1, .imm_size = f == 2 };
+					struct diff_case c;
+					unsigned bits = 8 * sizes[s], count;
+					random_case(&c);
+					if (rnd_below(2))
+						c.gpr[X86_RCX] = rnd_below(72);
+					encode(&c, &en);
+					count = f == 0 ? 1 : f == 1 ? (unsigned)c.gpr[X86_RCX] & 0xff : c.insn[c.len - 1];
+					count &= bits == 64 ? 0x3f : 0x1f;
+					if (count != 1)
+						c.undefined_flags |= X86_FLAGS_OF;
+					if (count && op >= 4)
+						c.undefined_flags |= X86_FLAGS_AF;
+					if (count >= bits && (op == 4 || op == 5 || op == 6))
+						c.undefined_flags |= X86_FLAGS_CF;
+					fill_memory();
+					family_cases++;
+					if (!run_case("shift", &c))
+						family_mismatches++;
+				}
+	family_end("shift");
+}
+
+static void run_plain(const char *family, const uint8_t *insn, size_t len, uint64_t undefined)
+{
+	for (int i = 0; i < ITERATIONS; i++) {
+		struct diff_case c;
+		random_case(&c);
+		memcpy(c.insn, insn, len);
+		c.len = len;
+		c.undefined_flags = undefined;
+		fill_memory();
+		family_cases++;
+		if (!run_case(family, &c))
+			family_mismatches++;
+	}
+}
+
+/* Flag instructions, accumulator extensions, LAHF/SAHF, BSWAP, LEAVE. */
+static void diff_misc(void)
+{
+	static const char *const forms[] = {
+		"\xf5", "\xf8", "\xf9", "\xfc", "\xfd", "\x9e", "\x9f",
+		"\x98", "\x66\x98", "\x48\x98", "\x99", "\x66\x99", "\x48\x99",
+		"\x0f\xc8", "\x0f\xcb", "\x48\x0f\xce", "\x49\x0f\xcf",
+		"\xc9", "\x66\xc9", "\x9c", "\x66\x9c",
+	};
+	family_begin();
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (forms[i][0] == '\xc9' || forms[i][1] == '\xc9') {
+			for (int k = 0; k < ITERATIONS; k++) {
+				struct diff_case c;
+				random_case(&c);
+				c.len = strlen(forms[i]);
+				memcpy(c.insn, forms[i], c.len);
+				c.gpr[X86_RBP] = sandbox_addr(PAGE + 8 * rnd_below(64));
+				fill_memory();
+				family_cases++;
+				if (!run_case("leave", &c))
+					family_mismatches++;
+			}
+			continue;
+		}
+		run_plain("misc", (const uint8_t *)forms[i], strlen(forms[i]), 0);
+	}
+	family_end("misc");
+}
+
+/* POPF from user mode: IF and IOPL must stay, the rest follows the stack. */
+static void diff_popf(void)
+{
+	static const uint8_t popf[] = { 0x9d }, popf16[] = { 0x66, 0x9d };
+	family_begin();
+	for (int i = 0; i < 4 * ITERATIONS; i++) {
+		struct diff_case c;
+		uint64_t image = rnd() & ~(X86_FLAGS_TF | X86_FLAGS_AC);
+		bool narrow = rnd_below(2);
+		random_case(&c);
+		c.len = narrow ? 2 : 1;
+		memcpy(c.insn, narrow ? popf16 : popf, c.len);
+		fill_memory();
+		memcpy(sandbox + (c.gpr[X86_RSP] - sandbox_addr(0)), &image, 8);
+		memcpy(shadow, sandbox, SANDBOX_SIZE);
+		family_cases++;
+		if (!run_case("popf", &c))
+			family_mismatches++;
+	}
+	family_end("popf");
+}
+
+/* IMUL 2/3-operand, BSF/BSR, XLAT. */
+static void diff_more_alu(void)
+{
+	const uint64_t mul_undef = X86_FLAGS_SF | X86_FLAGS_ZF | X86_FLAGS_AF | X86_FLAGS_PF;
+	const uint64_t scan_undef = X86_FLAGS_CF | X86_FLAGS_OF | X86_FLAGS_SF | X86_FLAGS_AF |
+				    X86_FLAGS_PF;
+	static const uint8_t imul2[] = { 0x0f, 0xaf }, bsf[] = { 0x0f, 0xbc }, bsr[] = { 0x0f, 0xbd };
+	static const uint8_t imul69 = 0x69, imul6b = 0x6b;
+	family_begin();
+	for (int s = 1; s < 4; s++) {
+		struct encoding e2 = { .opcode = imul2, .opcode_len = 2, .opsize = sizes[s], .digit = -1, .rm = -1 };
+		struct encoding e69 = { .opcode = &imul69, .opcode_len = 1, .opsize = sizes[s], .digit = -1,
+					.rm = -1, .imm_size = sizes[s] == 2 ? 2 : 4 };
+		struct encoding e6b = { .opcode = &imul6b, .opcode_len = 1, .opsize = sizes[s], .digit = -1,
+					.rm = -1, .imm_size = 1 };
+		struct encoding ef = { .opcode = bsf, .opcode_len = 2, .opsize = sizes[s], .digit = -1, .rm = -1 };
+		struct encoding er = { .opcode = bsr, .opcode_len = 2, .opsize = sizes[s], .digit = -1, .rm = -1 };
+		run_encoding("imul", &e2, mul_undef);
+		run_encoding("imul", &e69, mul_undef);
+		run_encoding("imul", &e6b, mul_undef);
+		run_encoding("bsf", &ef, scan_undef);
+		run_encoding("bsr", &er, scan_undef);
+	}
+	for (int i = 0; i < ITERATIONS; i++) {
+		struct diff_case c;
+		static const uint8_t xlat[] = { 0xd7 }, xlat32[] = { 0x67, 0xd7 };
+		bool a32 = rnd_below(2);
+		random_case(&c);
+		c.len = a32 ? 2 : 1;
+		memcpy(c.insn, a32 ? xlat32 : xlat, c.len);
+		c.gpr[X86_RBX] = sandbox_addr(random_offset()) | (a32 ? rnd() << 32 : 0);
+		fill_memory();
+		family_cases++;
+		if (!run_case("xlat", &c))
+			family_mismatches++;
+	}
+	family_end("more-alu");
+}
+
 int main(void)
 {
 	setup_native();
@@ -796,5 +938,9 @@ int main(void)
 	RUN(diff_bits);
 	RUN(diff_stack);
 	RUN(diff_string);
+	RUN(diff_shift);
+	RUN(diff_misc);
+	RUN(diff_popf);
+	RUN(diff_more_alu);
 	return check_summary();
 }
