@@ -4,12 +4,13 @@
 # runs `make -f dom0/dom0.mk dom0`. Everything lands in build/dom0/:
 #   build/dom0/hvdev.ko            the module (kbuild in build/dom0/kmod/hvdev)
 #   build/dom0/hvctl               static, runs in the initramfs
+#   build/dom0/hvdev-check         static, /dev/hv conformance checks
 #   build/dom0/initramfs.cpio.gz   busybox-static + hvdev.ko + hvctl + /init
 # and the kernel stays in the cache: cache/dom0/vmlinuz (scripts/fetch-dom0.sh).
 #
 # make dom0-fetch       download/unpack kernel, headers, busybox (cache/dom0/)
 # make dom0-kmod        build/dom0/hvdev.ko
-# make dom0-tools       build/dom0/hvctl
+# make dom0-tools       build/dom0/hvctl, build/dom0/hvdev-check
 # make dom0-initramfs   build/dom0/initramfs.cpio.gz
 # make dom0             all of them
 
@@ -18,11 +19,13 @@ DOM0_CACHE   := cache/dom0
 DOM0_KBUILD  := $(DOM0_BUILD)/kmod/hvdev
 DOM0_KO      := $(DOM0_BUILD)/hvdev.ko
 DOM0_HVCTL   := $(DOM0_BUILD)/hvctl
+DOM0_CHECK   := $(DOM0_BUILD)/hvdev-check
 DOM0_INITRD  := $(DOM0_BUILD)/initramfs.cpio.gz
 DOM0_KERNEL  := $(DOM0_CACHE)/vmlinuz
 
 DOM0_KMOD_SRCS  := dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild dom0/kmod/hvdev/shim/stdint.h
 DOM0_TOOL_SRCS  := dom0/tools/hvctl.c dom0/tools/libhv.c dom0/tools/hvctl_cli.c
+DOM0_CHECK_SRCS := dom0/tools/hvdev-check.c dom0/tools/libhv.c
 DOM0_TOOL_HDRS  := dom0/tools/libhv.h dom0/tools/hvctl_cli.h dom0/include/hvdev.h hv/abi.h
 DOM0_TOOL_FLAGS := -static -O2 -Wall -Wextra -Werror -std=c11 -Wshadow -Wstrict-prototypes \
                    -Wmissing-prototypes -I. -Idom0/include -Idom0/tools -s
@@ -38,7 +41,7 @@ $(DOM0_CACHE)/VERSION:
 	@scripts/fetch-dom0.sh
 
 dom0-kmod: $(DOM0_KO)
-dom0-tools: $(DOM0_HVCTL)
+dom0-tools: $(DOM0_HVCTL) $(DOM0_CHECK)
 dom0-initramfs: $(DOM0_INITRD)
 
 # Kbuild builds external modules in their source directory: build a copy
@@ -60,8 +63,13 @@ $(DOM0_HVCTL): $(DOM0_TOOL_SRCS) $(DOM0_TOOL_HDRS)
 	@echo "  CC      $@ (static)"
 	@gcc $(DOM0_TOOL_FLAGS) $(DOM0_TOOL_SRCS) -o $@
 
-$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) scripts/mkinitramfs.sh $(DOM0_CACHE)/VERSION
-	@scripts/mkinitramfs.sh $@ $(DOM0_CACHE)/busybox $(DOM0_KO) $(DOM0_HVCTL)
+$(DOM0_CHECK): $(DOM0_CHECK_SRCS) $(DOM0_TOOL_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@ (static)"
+	@gcc $(DOM0_TOOL_FLAGS) $(DOM0_CHECK_SRCS) -o $@
+
+$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) scripts/mkinitramfs.sh $(DOM0_CACHE)/VERSION
+	@scripts/mkinitramfs.sh $@ $(DOM0_CACHE)/busybox $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK)
 
 # The cache (downloads) stays; `rm -rf cache/dom0` forgets it.
 dom0-clean:

@@ -3,20 +3,22 @@
 # hvctl and an /init that mounts proc/sys/devtmpfs, loads the module, prints
 # the banner and starts a shell on the console; with kestrel.selftest=1 on
 # the kernel command line it runs a scripted self-check instead and powers
-# off. The archive is a gzip'd newc cpio made by busybox's own cpio, so the
+# off (the self-check: hvctl version, list, dmesg, then hvdev-check). The
+# archive is a gzip'd newc cpio made by busybox's own cpio, so the
 # host needs no cpio package.
 #
-# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL]]]]
+# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK]]]]]
 # defaults: build/dom0/initramfs.cpio.gz cache/dom0/busybox
-#           build/dom0/hvdev.ko build/dom0/hvctl
+#           build/dom0/hvdev.ko build/dom0/hvctl build/dom0/hvdev-check
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-build/dom0/initramfs.cpio.gz}
 BUSYBOX=${2:-cache/dom0/busybox}
 KO=${3:-build/dom0/hvdev.ko}
 HVCTL=${4:-build/dom0/hvctl}
+CHECK=${5:-build/dom0/hvdev-check}
 
-for f in "$BUSYBOX" "$KO" "$HVCTL"; do
+for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK"; do
 	[ -f "$f" ] || { echo "mkinitramfs: $f missing (make dom0-fetch dom0-kmod dom0-tools)" >&2; exit 1; }
 done
 
@@ -35,6 +37,7 @@ install -m 0755 "$BUSYBOX" "$STAGE/bin/busybox"
 done
 install -m 0644 "$KO" "$STAGE/lib/modules/hvdev.ko"
 install -m 0755 "$HVCTL" "$STAGE/usr/bin/hvctl"
+install -m 0755 "$CHECK" "$STAGE/usr/bin/hvdev-check"
 
 echo "dom0" > "$STAGE/etc/hostname"
 echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
@@ -55,7 +58,10 @@ mkdir -p /dev/pts && mount -t devpts devpts /dev/pts
 exec </dev/console >/dev/console 2>&1
 hostname -F /etc/hostname
 
-if ! insmod /lib/modules/hvdev.ko; then
+# Module options on the kernel command line (hvdev.NAME=VALUE) go to insmod,
+# as modprobe would pass them.
+opts=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^hvdev\.//p' | tr '\n' ' ')
+if ! insmod /lib/modules/hvdev.ko $opts; then
 	echo "dom0: hvdev.ko did not load, so there is no /dev/hv (see the kernel log above)"
 fi
 echo "Kestrel dom0: type 'hvctl list'"
@@ -86,6 +92,13 @@ selftest() {
 	fi
 	if ! [ -s /tmp/hvlog ]; then
 		echo "DOM0-SELFTEST: FAIL hvctl dmesg printed nothing"
+		return 1
+	fi
+	hvdev-check > /tmp/check 2>&1
+	status=$?
+	cat /tmp/check
+	if [ $status != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvdev-check: $(grep -m1 'FAIL' /tmp/check)"
 		return 1
 	fi
 	echo "DOM0-SELFTEST: PASS"

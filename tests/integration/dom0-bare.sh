@@ -10,6 +10,10 @@
 #                         hvctl exits 1 with one line when /dev/hv is missing
 #   dom0-hvdev-events     hvdev allow_bare=1: /dev/hv appears, hypercalls fail
 #                         with ENODEV, read() blocks (no event source yet)
+#   dom0-fake-selftest    hvdev fake_hv=1 (an in-module stand-in answers the
+#                         hypercalls): the whole self-check passes, i.e. hvctl
+#                         version/list/dmesg and hvdev-check's conformance
+#                         checks of the argument marshalling
 # Builds what it needs first (make -f dom0/dom0.mk dom0: fetches into
 # cache/dom0 on a cold cache, about 40 MB from Debian's archive).
 cd "$(dirname "$0")/../.." || exit 1
@@ -23,7 +27,9 @@ CMDLINE="console=ttyS0 panic=-1"
 start=$SECONDS
 if ! make --no-print-directory -f dom0/dom0.mk dom0 > "$LOGDIR/dom0-build.out" 2>&1; then
 	why="make dom0 failed: $(grep -v '^ ' "$LOGDIR/dom0-build.out" | tail -1) (see $LOGDIR/dom0-build.out)"
-	for t in dom0-initramfs-boots dom0-bare-shell dom0-hvdev-events; do fail $t "$why"; done
+	for t in dom0-initramfs-boots dom0-bare-shell dom0-hvdev-events dom0-fake-selftest; do
+		fail $t "$why"
+	done
 	exit 1
 fi
 echo "   (dom0 build: $((SECONDS - start)) s)"
@@ -135,5 +141,23 @@ EOF
 	fi
 }
 
+test_fake_selftest() {
+	local t=dom0-fake-selftest line
+	LOG="$LOGDIR/dom0-bare-fake.log"
+	# shellcheck disable=SC2086
+	timeout -s KILL 90 $QEMU $BARE_QEMU -serial "file:$LOG" -kernel $KERNEL -initrd $INITRD \
+		-append "$CMDLINE kestrel.selftest=1 hvdev.fake_hv=1" > "$LOGDIR/dom0-bare-fake.qemu.out" 2>&1
+	RC=$?
+	[ $RC = 137 ] && { fail $t "timed out after 90 s (log $LOG)"; return; }
+	line=$(grep -a '^DOM0-SELFTEST: ' "$LOG" | tr -d '\r' | tail -1)
+	if [ "$line" != "DOM0-SELFTEST: PASS" ]; then
+		fail $t "${line:-no DOM0-SELFTEST line} (log $LOG)"
+		return
+	fi
+	expect_log $t 'hvdev: fake_hv=1: /dev/hv answered by a stand-in' \
+		'^Domain-0 +0 +[0-9]+ +1 running' '^HVDEV-CHECK: PASS' 'reboot: Power down' && pass $t
+}
+
 test_selftest_boot
 test_shell_boot
+test_fake_selftest

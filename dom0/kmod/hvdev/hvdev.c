@@ -13,17 +13,22 @@
  *    sleep (never spin).
  *
  * It loads only under Kestrel (CPUID 0x40000000 signature "KestrelHV", ABI
- * major 1) and fails with -ENODEV elsewhere, unless allow_bare=1, which keeps
- * the device for tests of this module itself and fails every hypercall with
- * ENODEV. vmcall or vmmcall is chosen once, at load, by CPU vendor.
+ * major 1) and fails with -ENODEV elsewhere. Two parameters exist for tests
+ * of the module and tools on machines without Kestrel (they are ignored
+ * under Kestrel): allow_bare=1 keeps the device and fails every hypercall
+ * with ENODEV; fake_hv=1 answers hypercalls with an in-module stand-in.
+ * vmcall or vmmcall is chosen once, at load, by CPU vendor.
  */
 #include <linux/atomic.h>
 #include <linux/capability.h>
+#include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <asm/cpufeature.h>
@@ -36,7 +41,11 @@ static bool allow_bare;
 module_param(allow_bare, bool, 0444);
 MODULE_PARM_DESC(allow_bare, "load without Kestrel (tests of the module): every hypercall fails with ENODEV");
 
-static bool hv_present;   /* Kestrel found: hypercalls may be issued */
+static bool fake_hv;
+module_param(fake_hv, bool, 0444);
+MODULE_PARM_DESC(fake_hv, "without Kestrel, answer hypercalls with an in-module stand-in (tests of the module and tools)");
+
+static bool hv_present;   /* Kestrel found, or fake_hv: hypercalls may be issued */
 static bool hv_vmmcall;   /* AMD/Hygon: vmmcall, else vmcall */
 static u32 hv_abi;
 
@@ -47,6 +56,8 @@ struct hv_file {
 	atomic64_t seen; /* hv_events value at this file's last read */
 };
 
+static long hv_fake_call(u64 nr, u64 a0, u64 a1, u64 a2);
+
 static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	register u64 r10 asm("r10") = a3;
@@ -54,6 +65,8 @@ static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	register u64 r9 asm("r9") = a5;
 	u64 rax = nr;
 
+	if (unlikely(fake_hv))
+		return hv_fake_call(nr, a0, a1, a2);
 	if (hv_vmmcall)
 		asm volatile("vmmcall"
 			     : "+a"(rax), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
@@ -63,6 +76,65 @@ static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			     : "+a"(rax), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
 			     : : "memory");
 	return (long)rax;
+}
+
+/*
+ * fake_hv=1: a stand-in for the hypervisor with Kestrel's semantics, so that
+ * the marshalling above and the tools can be tested on any machine. Like the
+ * hypervisor, it sees only the kernel buffers (never user pointers).
+ */
+static const char hv_fake_log[] =
+	"kestrel: fake hypervisor (hvdev fake_hv=1)\n"
+	"kestrel: dom0 is Domain-0\n"
+	"kestrel: log ends here\n";
+
+static void hv_fake_dom0(struct kestrel_domain_info *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->state = KESTREL_DOMAIN_RUNNING;
+	d->flags = KESTREL_DOMAIN_PRIVILEGED;
+	d->vcpus = num_online_cpus();
+	d->mem_bytes = (u64)totalram_pages() << PAGE_SHIFT;
+	strscpy(d->name, "Domain-0", sizeof(d->name));
+}
+
+static long hv_fake_call(u64 nr, u64 a0, u64 a1, u64 a2)
+{
+	u64 *pos, n;
+
+	switch (nr) {
+	case KHC_VERSION:
+		return KESTREL_ABI_VERSION;
+	case KHC_ECHO:
+		return a0;
+	case KHC_CONSOLE_WRITE:
+		if (a1 > 4096)
+			return -EINVAL;
+		n = a1;
+		if (n && ((const char *)a0)[n - 1] == '\n')
+			n--;
+		pr_info("hvdev: fake console: %.*s\n", (int)n, (const char *)a0);
+		return a1;
+	case KHC_LOG_READ:
+		pos = (u64 *)a2;
+		if (*pos >= sizeof(hv_fake_log) - 1)
+			return 0;
+		n = min_t(u64, a1, sizeof(hv_fake_log) - 1 - *pos);
+		memcpy((char *)a0, hv_fake_log + *pos, n);
+		*pos += n;
+		return n;
+	case KHC_DOMAIN_LIST:
+		if (a1 >= 1)
+			hv_fake_dom0((struct kestrel_domain_info *)a0);
+		return 1;
+	case KHC_DOMAIN_INFO:
+		if (a0 != 0)
+			return -ESRCH;
+		hv_fake_dom0((struct kestrel_domain_info *)a1);
+		return 0;
+	default:
+		return -ENOSYS;
+	}
 }
 
 /* Called by the event interrupt handler (issue 7): wakes every reader. */
@@ -337,6 +409,12 @@ static int __init hv_init(void)
 	BUILD_BUG_ON(sizeof(struct hv_hypercall) != 64);
 
 	hv_present = hv_detect();
+	if (!hv_present && fake_hv) {
+		hv_present = true;
+		hv_abi = KESTREL_ABI_VERSION;
+	} else {
+		fake_hv = false; /* never in front of the real one */
+	}
 	if (!hv_present && !allow_bare) {
 		pr_err("hvdev: refusing to load (-ENODEV)\n");
 		return -ENODEV;
@@ -355,7 +433,9 @@ static int __init hv_init(void)
 		pr_err("hvdev: cannot register /dev/hv: %d\n", err);
 		return err;
 	}
-	if (hv_present)
+	if (fake_hv)
+		pr_warn("hvdev: fake_hv=1: /dev/hv answered by a stand-in, not by a hypervisor\n");
+	else if (hv_present)
 		pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, /dev/hv ready\n",
 			hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall");
 	else

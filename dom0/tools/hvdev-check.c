@@ -1,0 +1,231 @@
+/*
+ * hvdev-check: conformance checks of /dev/hv, run in dom0 (the initramfs
+ * self-test runs it). They hold for any correct module + hypervisor pair:
+ * argument limits, bad and kernel pointers refused with EFAULT, unknown
+ * hypercalls refused, log reads in small chunks equal one big read, the
+ * domain list and info agree, and read()/poll() block when no event is
+ * pending. One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
+ * line per check (prefixed, so that test harnesses counting "PASS " lines
+ * in a serial log do not count them), then
+ * "HVDEV-CHECK: PASS" or "HVDEV-CHECK: FAIL N"; exit status 0 or 1.
+ */
+#define _DEFAULT_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hvdev.h"
+#include "libhv.h"
+
+static int failures;
+static int fd;
+
+static void result(const char *name, int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ok) {
+		printf("hvdev-check: PASS %s\n", name);
+		return;
+	}
+	failures++;
+	printf("hvdev-check: FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+/* The raw ioctl: 0 or -errno; *res gets the hypercall's result. */
+static int raw(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, int64_t *res)
+{
+	uint64_t args[6] = { a0, a1, a2, 0, 0, 0 };
+	int64_t dummy;
+
+	return hv_hypercall(fd, nr, args, res ? res : &dummy);
+}
+
+static void expect_refused(const char *name, int want, uint64_t nr, uint64_t a0, uint64_t a1,
+			   uint64_t a2)
+{
+	int err = raw(nr, a0, a1, a2, NULL);
+
+	result(name, err == -want, "ioctl returned %d (%s), expected -%s", err,
+	       err ? strerror(-err) : "made the call", strerror(want));
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Neither user space (low addresses, unmapped) nor the kernel's own memory
+ * may be handed to the hypervisor through the module. */
+#define BAD_USER ((uint64_t)8)
+#define KERNEL_ADDR ((uint64_t)0xffffffff81000000ull)
+
+static void check_basics(void)
+{
+	static const uint64_t values[] = { 0, 1, 0x8000000000000000ull, 0xffffffffffffffffull,
+					   0x0123456789abcdefull };
+	uint32_t abi = 0;
+	uint64_t out;
+	size_t i;
+	int ok = 1, err;
+
+	err = hv_version(fd, &abi);
+	result("version", err == 0 && abi >> 16 == KESTREL_ABI_MAJOR,
+	       "err %d, ABI %#x, expected major %u", err, abi, KESTREL_ABI_MAJOR);
+	for (i = 0; i < sizeof(values) / sizeof(values[0]); i++)
+		if (hv_echo(fd, values[i], &out) != 0 || out != values[i])
+			ok = 0;
+	result("echo", ok, "a value did not come back unchanged");
+	expect_refused("unknown-hypercall", EINVAL, KHC_COUNT + 100, 0, 0, 0);
+	expect_refused("huge-hypercall-number", EINVAL, 0xffffffffffffffffull, 0, 0, 0);
+	err = ioctl(fd, HV_IOCTL_HYPERCALL, NULL) < 0 ? -errno : 0;
+	result("ioctl-bad-struct", err == -EFAULT, "ioctl(NULL) returned %d", err);
+	err = ioctl(fd, _IO(HV_IOCTL_MAGIC, 0x77), 0) < 0 ? -errno : 0;
+	result("ioctl-unknown", err == -ENOTTY, "unknown ioctl returned %d", err);
+}
+
+static void check_limits_and_pointers(void)
+{
+	static char buf[HV_LOG_READ_MAX + 1];
+	static struct kestrel_domain_info doms[HV_DOMAIN_LIST_MAX + 1];
+	uint64_t pos = 0;
+
+	expect_refused("console-write-limit", EINVAL, KHC_CONSOLE_WRITE, (uintptr_t)buf,
+		       HV_CONSOLE_WRITE_MAX + 1, 0);
+	expect_refused("log-read-limit", EINVAL, KHC_LOG_READ, (uintptr_t)buf, HV_LOG_READ_MAX + 1,
+		       (uintptr_t)&pos);
+	expect_refused("domain-list-limit", EINVAL, KHC_DOMAIN_LIST, (uintptr_t)doms,
+		       HV_DOMAIN_LIST_MAX + 1, 0);
+	expect_refused("console-write-bad-buffer", EFAULT, KHC_CONSOLE_WRITE, BAD_USER, 16, 0);
+	expect_refused("console-write-kernel-buffer", EFAULT, KHC_CONSOLE_WRITE, KERNEL_ADDR, 16, 0);
+	expect_refused("log-read-bad-pos", EFAULT, KHC_LOG_READ, (uintptr_t)buf, 16, BAD_USER);
+	expect_refused("log-read-kernel-pos", EFAULT, KHC_LOG_READ, (uintptr_t)buf, 16, KERNEL_ADDR);
+	pos = 0;
+	expect_refused("log-read-bad-buffer", EFAULT, KHC_LOG_READ, BAD_USER, 16, (uintptr_t)&pos);
+	pos = 0;
+	expect_refused("log-read-kernel-buffer", EFAULT, KHC_LOG_READ, KERNEL_ADDR, 16,
+		       (uintptr_t)&pos);
+	expect_refused("domain-list-bad-buffer", EFAULT, KHC_DOMAIN_LIST, BAD_USER, 4, 0);
+	expect_refused("domain-list-kernel-buffer", EFAULT, KHC_DOMAIN_LIST, KERNEL_ADDR, 4, 0);
+	expect_refused("domain-info-bad-buffer", EFAULT, KHC_DOMAIN_INFO, 0, BAD_USER, 0);
+	expect_refused("domain-info-kernel-buffer", EFAULT, KHC_DOMAIN_INFO, 0, KERNEL_ADDR, 0);
+}
+
+static void check_console(void)
+{
+	static const char msg[] = "hvdev-check: console write through /dev/hv\n";
+	int64_t n = hv_console_write(fd, msg, sizeof(msg) - 1);
+
+	result("console-write", n == (int64_t)(sizeof(msg) - 1), "returned %" PRId64 " for %zu bytes",
+	       n, sizeof(msg) - 1);
+}
+
+/* Small chunks (and a chunk size that splits lines) give the same bytes as
+ * one big read; the log may grow meanwhile, so compare the common prefix. */
+static void check_log(void)
+{
+	static char big[HV_LOG_READ_MAX], small[HV_LOG_READ_MAX];
+	uint64_t pos = 0, spos = 0;
+	int64_t n, bigl, smalll = 0;
+
+	bigl = hv_log_read(fd, big, sizeof(big), &pos);
+	if (bigl < 0) {
+		result("log-read", 0, "KHC_LOG_READ failed: %s", strerror((int)-bigl));
+		return;
+	}
+	result("log-read", bigl > 0 && pos >= (uint64_t)bigl, "read %" PRId64 " bytes, pos %" PRIu64,
+	       bigl, pos);
+	while (smalll < bigl) {
+		n = hv_log_read(fd, small + smalll, 7, &spos);
+		if (n <= 0 || n > 7)
+			break;
+		smalll += n;
+	}
+	result("log-read-chunks", smalll >= bigl && memcmp(big, small, (size_t)bigl) == 0,
+	       "7-byte reads gave %" PRId64 " bytes, one read %" PRId64 ", or they differ", smalll,
+	       bigl);
+	n = hv_log_read(fd, small, 0, &spos);
+	result("log-read-empty-buffer", n == 0, "a 0-byte read returned %" PRId64, n);
+}
+
+static void check_domains(void)
+{
+	static struct kestrel_domain_info doms[HV_DOMAIN_LIST_MAX];
+	struct kestrel_domain_info info;
+	int64_t count, n, i;
+	int err, found = 0;
+
+	count = hv_domain_list(fd, NULL, 0);
+	result("domain-list-count", count >= 1, "KHC_DOMAIN_LIST(max 0) returned %" PRId64, count);
+	n = hv_domain_list(fd, doms, HV_DOMAIN_LIST_MAX);
+	for (i = 0; i < n && i < HV_DOMAIN_LIST_MAX; i++)
+		if (doms[i].id == 0)
+			found = 1;
+	result("domain-list-dom0", n >= 1 && found, "%" PRId64 " domains, dom0 %s", n,
+	       found ? "listed" : "missing");
+	memset(&info, 0xa5, sizeof(info));
+	err = hv_domain_info(fd, 0, &info);
+	result("domain-info-dom0",
+	       err == 0 && info.id == 0 && (info.flags & KESTREL_DOMAIN_PRIVILEGED) &&
+		       memchr(info.name, 0, sizeof(info.name)) && info.vcpus >= 1 && info.mem_bytes,
+	       "err %d, id %u, flags %#x, vcpus %u", err, info.id, info.flags, info.vcpus);
+	err = hv_domain_info(fd, 0xfffffff0u, &info);
+	result("domain-info-missing", err < 0, "KHC_DOMAIN_INFO(0xfffffff0) returned %d", err);
+}
+
+static void check_events(void)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+	uint32_t small;
+	double t0;
+	int flags, r;
+
+	r = read(fd, &small, sizeof(small)) < 0 ? -errno : 0;
+	result("read-short-buffer", r == -EINVAL, "a 4-byte read returned %d", r);
+	flags = fcntl(fd, F_GETFL);
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	r = read(fd, &v, sizeof(v)) < 0 ? -errno : 0;
+	fcntl(fd, F_SETFL, flags);
+	result("read-nonblock", r == -EAGAIN, "a non-blocking read with no event returned %d", r);
+	t0 = now();
+	r = poll(&p, 1, 300);
+	result("poll-blocks", r == 0 && now() - t0 >= 0.25,
+	       "poll returned %d after %.3f s (revents %#x)", r, now() - t0, p.revents);
+}
+
+int main(void)
+{
+	fd = hv_open();
+	if (fd < 0) {
+		printf("HVDEV-CHECK: FAIL cannot open %s: %s\n", HV_DEVICE_PATH, strerror(-fd));
+		return 1;
+	}
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	check_basics();
+	check_limits_and_pointers();
+	check_console();
+	check_log();
+	check_domains();
+	check_events();
+	hv_close(fd);
+	if (failures)
+		printf("HVDEV-CHECK: FAIL %d\n", failures);
+	else
+		printf("HVDEV-CHECK: PASS\n");
+	return failures ? 1 : 0;
+}
