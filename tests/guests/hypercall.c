@@ -30,9 +30,11 @@ void guest_main(void)
 	uint32_t amd = vendor == VENDOR_AMD, r;
 	note("vendor %s: hypercalls use %s", cpu_vendor_name(vendor), amd ? "vmmcall" : "vmcall");
 	bool ok = hypercall(HC_VERSION, 0, 0, 0, &r);
-	if (!check(ok, FAIL_NO_HYPERCALL, "HC_VERSION returns at all (%s %u)",
-		   vendor == VENDOR_OTHER ? "unknown vendor" : "exception vector", r))
+	if (!ok) {
+		check(false, FAIL_NO_HYPERCALL, "HC_VERSION does not return: %s %u",
+		      vendor == VENDOR_OTHER ? "unknown vendor" : "exception vector", r);
 		return;
+	}
 	check(r == HC_ABI_VERSION, FAIL_VERSION, "HC_VERSION = 0x%08x (want 0x%08x)", r, HC_ABI_VERSION);
 
 	for (unsigned i = 0; i < ARRAY_SIZE(echo_values); i++) {

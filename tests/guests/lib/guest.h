@@ -97,6 +97,7 @@ int wrmsr_checked(uint32_t msr, uint64_t val, uint32_t *error_code);
 enum cpu_vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
 enum cpu_vendor cpu_vendor(void);
 const char *cpu_vendor_name(enum cpu_vendor v);
+bool kestrel_present(void);
 
 /* lib/hypercall.c */
 #define HC_VERSION 0

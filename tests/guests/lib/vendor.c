@@ -1,4 +1,6 @@
-/* CPU vendor from CPUID leaf 0: it picks the hypercall instruction. */
+/* Who we run on: the CPU vendor (CPUID leaf 0) picks the hypercall
+ * instruction; the Kestrel signature (leaf 0x40000000) tells a test domain
+ * from bare metal or a bare emulator. */
 #include "guest.h"
 
 enum cpu_vendor cpu_vendor(void)
@@ -15,4 +17,10 @@ enum cpu_vendor cpu_vendor(void)
 const char *cpu_vendor_name(enum cpu_vendor v)
 {
 	return v == VENDOR_INTEL ? "Intel" : v == VENDOR_AMD ? "AMD" : "unknown";
+}
+
+bool kestrel_present(void)
+{
+	struct cpuid_regs r = cpuid(0x40000000, 0);
+	return !memcmp(&r.ebx, "Kest", 4) && !memcmp(&r.ecx, "relH", 4) && !memcmp(&r.edx, "V\0\0\0", 4);
 }

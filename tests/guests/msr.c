@@ -1,0 +1,149 @@
+/* msr: the MSR policy (README.md "MSRs"): the allowed MSRs read and
+ * round-trip, every other MSR raises #GP(0) on RDMSR and on WRMSR. */
+#include "guest.h"
+
+const char guest_name[] = "msr";
+
+enum {
+	FAIL_TSC = 1,
+	FAIL_APIC_BASE,
+	FAIL_MISC_ENABLE,
+	FAIL_PAT,
+	FAIL_EFER,
+	FAIL_SYSCALL_MSRS,
+	FAIL_SEGMENT_BASES,
+	FAIL_SYSENTER,
+	FAIL_DENIED_READ,
+	FAIL_DENIED_WRITE,
+};
+
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1B
+#define MSR_MISC_ENABLE 0x1A0
+#define MSR_PAT 0x277
+#define APIC_BASE_BSP (1u << 8)
+#define APIC_BASE_DEFAULT 0xFEE00000u
+#define GP_VECTOR 13
+
+/* Reads an MSR that must not fault; a fault fails check `code`. */
+static bool read_ok(uint32_t msr, uint64_t *v, uint32_t code)
+{
+	uint32_t err;
+	int vec = rdmsr_checked(msr, v, &err);
+	if (vec >= 0)
+		check(false, code, "rdmsr 0x%x raised vector %d (error code 0x%x)", msr, vec, err);
+	return vec < 0;
+}
+
+/* Writes v, reads it back, restores the old value. */
+static void round_trip(uint32_t msr, const char *name, uint64_t v, uint32_t code)
+{
+	uint64_t old, got = 0;
+	uint32_t err;
+	if (!read_ok(msr, &old, code))
+		return;
+	int vec = wrmsr_checked(msr, v, &err);
+	if (vec >= 0) {
+		check(false, code, "wrmsr %s (0x%x) = 0x%llx raised vector %d (error code 0x%x)", name, msr, v, vec,
+		      err);
+		return;
+	}
+	read_ok(msr, &got, code);
+	wrmsr(msr, old);
+	check(got == v, code, "%s (0x%x) round trip: wrote 0x%llx, read 0x%llx", name, msr, v, got);
+}
+
+static void check_reads(void)
+{
+	uint64_t a, b, v;
+	if (read_ok(MSR_TSC, &a, FAIL_TSC) && read_ok(MSR_TSC, &b, FAIL_TSC))
+		check(b > a, FAIL_TSC, "IA32_TSC reads and advances (0x%llx then 0x%llx)", a, b);
+	if (read_ok(MSR_APIC_BASE, &v, FAIL_APIC_BASE))
+		check((v & APIC_BASE_BSP) && (v & ~0xFFFull) == APIC_BASE_DEFAULT, FAIL_APIC_BASE,
+		      "IA32_APIC_BASE 0x%llx: BSP bit set, base 0xFEE00000", v);
+	if (read_ok(MSR_MISC_ENABLE, &v, FAIL_MISC_ENABLE))
+		check(true, FAIL_MISC_ENABLE, "IA32_MISC_ENABLE reads (0x%llx)", v);
+}
+
+/* The EFER bits a guest may change, each only if CPUID shows its feature
+ * (a write of an unsupported bit is itself a #GP, APM Vol. 2 3.1.7). */
+static void check_efer(void)
+{
+	struct cpuid_regs ext = cpuid(0x80000001, 0);
+	static const struct {
+		uint32_t bit, cpuid_edx_bit;
+		const char *name;
+	} bits[] = {
+		{ EFER_SCE, 1u << 11, "SCE" },
+		{ EFER_NXE, 1u << 20, "NXE" },
+		{ EFER_LME, 1u << 29, "LME" },
+	};
+	uint64_t efer;
+	if (!read_ok(MSR_EFER, &efer, FAIL_EFER))
+		return;
+	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++) {
+		if (!(ext.edx & bits[i].cpuid_edx_bit)) {
+			note("EFER.%s: feature not in CPUID, skipped", bits[i].name);
+			continue;
+		}
+		uint64_t want = efer ^ bits[i].bit, got = 0;
+		uint32_t err;
+		int vec = wrmsr_checked(MSR_EFER, want, &err);
+		read_ok(MSR_EFER, &got, FAIL_EFER);
+		wrmsr(MSR_EFER, efer);
+		/* With paging off, setting LME must not set LMA. */
+		check(vec < 0 && got == want, FAIL_EFER, "EFER.%s toggles: wrote 0x%llx, read 0x%llx (vector %d)",
+		      bits[i].name, want, got, vec);
+	}
+}
+
+/* MSRs outside the allow-list; each must #GP(0) both ways. */
+static const uint32_t denied[] = {
+	0x0,        /* P5_MC_ADDR */
+	0x3A,       /* IA32_FEATURE_CONTROL */
+	0x480,      /* IA32_VMX_BASIC */
+	0x6E0,      /* IA32_TSC_DEADLINE: TSC-deadline is hidden */
+	0x802,      /* x2APIC ID: x2APIC is hidden */
+	0xC0010015, /* HWCR */
+	0xC0010114, /* VM_CR */
+	0xC0010117, /* VM_HSAVE_PA */
+	0x12345678,
+	0xFFFFFFFF,
+};
+
+static void check_denied(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(denied); i++) {
+		uint64_t v;
+		uint32_t err = 0;
+		int vec = rdmsr_checked(denied[i], &v, &err);
+		check(vec == GP_VECTOR && err == 0, FAIL_DENIED_READ, "rdmsr 0x%x raises #GP(0) (vector %d, error 0x%x%s)",
+		      denied[i], vec, err, vec < 0 ? ", no exception" : "");
+		err = 0;
+		vec = wrmsr_checked(denied[i], 0, &err);
+		check(vec == GP_VECTOR && err == 0, FAIL_DENIED_WRITE,
+		      "wrmsr 0x%x raises #GP(0) (vector %d, error 0x%x%s)", denied[i], vec, err,
+		      vec < 0 ? ", no exception" : "");
+	}
+}
+
+void guest_main(void)
+{
+	check_reads();
+	/* Every byte a valid memory type (0, 1, 4-7), else #GP (SDM Vol. 3 13.12.2). */
+	round_trip(MSR_PAT, "IA32_PAT", 0x0007010600050104ull, FAIL_PAT);
+	check_efer();
+	/* LSTAR/CSTAR must be canonical; SFMASK has 32 defined bits. */
+	round_trip(0xC0000081, "STAR", 0x001B000812345678ull, FAIL_SYSCALL_MSRS);
+	round_trip(0xC0000082, "LSTAR", 0xFFFFFFFF81234560ull, FAIL_SYSCALL_MSRS);
+	round_trip(0xC0000083, "CSTAR", 0x00007FFFFFFF1230ull, FAIL_SYSCALL_MSRS);
+	round_trip(0xC0000084, "SFMASK", 0x00047700ull, FAIL_SYSCALL_MSRS);
+	round_trip(0xC0000100, "FS_BASE", 0x00007F0012345000ull, FAIL_SEGMENT_BASES);
+	round_trip(0xC0000101, "GS_BASE", 0xFFFF800012340000ull, FAIL_SEGMENT_BASES);
+	round_trip(0xC0000102, "KERNEL_GS_BASE", 0x0000123456789ABCull, FAIL_SEGMENT_BASES);
+	/* 32-bit values: AMD keeps only the low halves of SYSENTER_ESP/EIP. */
+	round_trip(0x174, "SYSENTER_CS", 0x10, FAIL_SYSENTER);
+	round_trip(0x175, "SYSENTER_ESP", 0x00123450, FAIL_SYSENTER);
+	round_trip(0x176, "SYSENTER_EIP", 0x00201234, FAIL_SYSENTER);
+	check_denied();
+}
