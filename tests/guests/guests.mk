@@ -5,7 +5,7 @@
 # A guest is tests/guests/NAME.c plus any tests/guests/NAME_*.asm, linked
 # with everything in tests/guests/lib/.
 
-GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes
+GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench
 
 GUEST_SRC   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
