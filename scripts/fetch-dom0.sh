@@ -95,6 +95,14 @@ if ! resolve; then
 	resolve || die "cannot resolve linux-image-$FLAVOUR / busybox-static with apt-cache"
 fi
 say "resolved linux-image-$FLAVOUR -> $IMAGE_PKG $KERNEL_VERSION"
+want="$KERNEL_ABI $KERNEL_VERSION $BUSYBOX_VERSION"
+if (complete && [ "$KERNEL_ABI $KERNEL_VERSION $BUSYBOX_VERSION" = "$want" ]); then
+	complete
+	fix_headers_makefile
+	say "the cache is current"
+	show
+	exit 0
+fi
 
 # The exact packages: image, headers of the same build, the common headers,
 # kbuild (fixdep, modpost, objtool, ... built for the host) and busybox.
@@ -144,6 +152,12 @@ for opt in CONFIG_SERIAL_8250=y CONFIG_SERIAL_8250_CONSOLE=y CONFIG_BLK_DEV_INIT
 	CONFIG_RD_GZIP=y CONFIG_MODULES=y CONFIG_DEVTMPFS=y CONFIG_ACPI=y CONFIG_X86_X2APIC=y; do
 	grep -qx "$opt" "$CACHE/config" || die "kernel config lacks $opt"
 done
+
+# kbuild's host programs are dynamically linked (libelf1, libssl3, zlib1g):
+# name what is missing instead of failing later inside kbuild.
+missing=$(ldd "$CACHE"/headers/scripts/mod/modpost "$CACHE"/headers/tools/objtool/objtool \
+	"$CACHE"/headers/scripts/basic/fixdep 2>/dev/null | awk '/not found/ { print $1 }' | sort -u)
+[ -z "$missing" ] || die "kbuild needs libraries this host lacks: $(echo $missing) (apt-get install libelf1 libssl3 zlib1g)"
 
 cat > "$CACHE/VERSION" <<EOF
 KERNEL_ABI=$KERNEL_ABI
