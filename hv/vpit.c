@@ -25,6 +25,8 @@ static uint16_t current_count(const struct vpit_channel *c, uint64_t now_ns)
 {
 	if (!c->armed)
 		return 0;
+	if (!c->counting)
+		return (uint16_t)c->reload;
 	uint64_t t = ticks_since(c, now_ns);
 	if (periodic(c->mode)) {
 		uint64_t step = c->mode == 3 ? 2 : 1; /* mode 3 counts by twos */
@@ -36,7 +38,7 @@ static uint16_t current_count(const struct vpit_channel *c, uint64_t now_ns)
 /* The OUT pin (channel 2 is read back at port 0x61 bit 5). */
 static bool output(const struct vpit_channel *c, uint64_t now_ns)
 {
-	if (!c->armed)
+	if (!c->armed || !c->counting)
 		return c->mode != 0;
 	uint64_t t = ticks_since(c, now_ns);
 	switch (c->mode) {
@@ -49,7 +51,7 @@ static bool output(const struct vpit_channel *c, uint64_t now_ns)
 
 static void start_counting(struct vpit_channel *c, uint64_t now_ns)
 {
-	c->armed = true;
+	c->counting = true;
 	c->start_ns = now_ns;
 	c->next_irq_ns = now_ns + ticks_to_ns(c->reload);
 }
@@ -92,7 +94,7 @@ static void write_control(struct vpit *p, uint64_t now_ns, uint8_t v)
 	if (c->mode > 5)
 		c->mode -= 4; /* 6 and 7 alias 2 and 3 */
 	c->write_hi_next = c->read_hi_next = false;
-	c->armed = false;
+	c->armed = c->counting = false;
 	c->next_irq_ns = 0;
 }
 
@@ -113,6 +115,8 @@ static void write_count(struct vpit_channel *c, uint64_t now_ns, uint8_t v)
 		count = (uint32_t)v << 8;
 	c->write_hi_next = false;
 	c->reload = count ? count : 65536;
+	c->armed = true;
+	c->counting = false;
 	if (c->gate)
 		start_counting(c, now_ns);
 }
@@ -181,7 +185,7 @@ bool vpit_irq0_due(struct vpit *p, uint64_t now_ns)
 {
 	struct vpit_channel *c = &p->ch[0];
 
-	if (!c->armed || !c->next_irq_ns || now_ns < c->next_irq_ns)
+	if (!c->counting || !c->next_irq_ns || now_ns < c->next_irq_ns)
 		return false;
 	if (periodic(c->mode)) {
 		/* Missed periods collapse into one interrupt, as on real hardware
@@ -197,5 +201,5 @@ bool vpit_irq0_due(struct vpit *p, uint64_t now_ns)
 
 uint64_t vpit_next_deadline(const struct vpit *p)
 {
-	return p->ch[0].armed ? p->ch[0].next_irq_ns : 0;
+	return p->ch[0].counting ? p->ch[0].next_irq_ns : 0;
 }

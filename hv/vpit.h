@@ -21,6 +21,7 @@ struct vpit_channel {
 	uint16_t reload_low; /* first byte of a lo/hi write */
 	uint32_t reload;     /* 1..65536 */
 	bool armed;          /* a count has been written */
+	bool counting;       /* ... and the gate has let it start */
 	bool gate;
 	uint64_t start_ns;   /* when counting (re)started */
 	uint64_t next_irq_ns;/* channel 0: when OUT next rises; 0: never */

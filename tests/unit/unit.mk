@@ -9,8 +9,11 @@ UNIT_SRCS_frame    := hv/frame.c hv/memmap.c
 UNIT_SRCS_walk     := mmu/walk.c
 UNIT_SRCS_p2m      := mmu/p2m.c mmu/ptbuild.c
 UNIT_SRCS_elf      := hv/elf_loader.c
+UNIT_SRCS_vpic     := hv/vpic.c
+UNIT_SRCS_vpit     := hv/vpit.c
+UNIT_SRCS_bzimage  := hv/bzimage.c
 
-CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage
 
 define unit_test_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
