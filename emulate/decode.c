@@ -276,6 +276,40 @@ static bool read_immediates(struct cursor *c, struct x86_insn *in, enum x86_imm_
 	return next_le(c, in->imm2_size, &in->imm2);
 }
 
+/*
+ * Two-byte opcodes whose ModRM.reg, ModRM.mod or mandatory prefix decide
+ * validity (SDM Tables A-3 and A-6): groups, memory-only and register-only
+ * forms, SSE opcodes that exist only with a 66/F2/F3 prefix.
+ */
+static bool map_0f_form_valid(const struct x86_insn *in, unsigned options)
+{
+	unsigned r = (in->modrm >> 3) & 7;
+	bool mem = in->mod != 3, p66 = in->sse_prefix == 0x66;
+
+	switch (in->opcode) {
+	case 0x00: return r < 6;
+	case 0xba: return r >= 4;
+	case 0x0d: case 0x13: case 0x17: case 0x2b: case 0xb2: case 0xb4: case 0xb5:
+	case 0xc3: case 0xe7: return mem;
+	case 0x50: case 0xc5: case 0xd7: case 0xf7: return !mem;
+	case 0x71: case 0x72: return !mem && (r == 2 || r == 4 || r == 6);
+	case 0x73: return !mem && (r == 2 || r == 6 || ((r == 3 || r == 7) && p66));
+	case 0x6c: case 0x6d: case 0x7c: case 0x7d: case 0xd0: case 0xd6: case 0xe6:
+		return in->sse_prefix != 0;
+	case 0xb8: return in->sse_prefix == 0xf3; /* POPCNT */
+	case 0xf0: return mem && in->sse_prefix == 0xf2; /* LDDQU */
+	case 0xae: /* fences; F3: xxFSBASE/xxGSBASE (64-bit code), PTWRITE */
+		return mem || r >= 5 ||
+		       (in->sse_prefix == 0xf3 && (r == 4 || in->mode == X86_MODE_64));
+	case 0xc7: /* CMPXCHG8B, XRSTORS/XSAVEC/XSAVES, RDRAND/RDSEED, VMPTRLD/ST */
+		return r != 0 && r != 2 && (mem || r >= 6);
+	case 0x78: case 0x79: /* VMREAD/VMWRITE, or AMD EXTRQ/INSERTQ */
+		return in->sse_prefix == 0 ||
+		       (in->sse_prefix != 0xf3 && (options & X86_DECODE_AMD));
+	default: return true;
+	}
+}
+
 /* ModRM.reg restrictions inside opcode groups (SDM Table A-6). */
 static bool group_valid(const struct x86_insn *in, unsigned options)
 {
@@ -294,17 +328,8 @@ static bool group_valid(const struct x86_insn *in, unsigned options)
 		default: return true;
 		}
 	}
-	if (in->map == X86_MAP_0F) {
-		switch (in->opcode) {
-		case 0x00: return r < 6;
-		case 0xba: return r >= 4;
-		case 0xb2: case 0xb4: case 0xb5: case 0xc3: return mem;
-		case 0x78: case 0x79: /* VMREAD/VMWRITE, or AMD EXTRQ/INSERTQ */
-			return in->sse_prefix == 0 ||
-			       (in->sse_prefix != 0xf3 && (options & X86_DECODE_AMD));
-		default: return true;
-		}
-	}
+	if (in->map == X86_MAP_0F)
+		return map_0f_form_valid(in, options);
 	return true;
 }
 
