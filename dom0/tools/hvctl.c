@@ -89,16 +89,20 @@ static int cmd_info(int fd, uint32_t domid)
 static int cmd_dmesg(int fd)
 {
 	static char buf[4096];
-	uint64_t pos = 0, total = 0;
+	uint64_t pos = 0, asked, total = 0;
+	size_t skip;
 	int64_t n;
 
 	for (;;) {
+		asked = pos;
 		n = hv_log_read(fd, buf, sizeof(buf), &pos);
 		if (n < 0)
 			return fail("dmesg: KHC_LOG_READ", (int)n);
 		if (n == 0)
 			break;
-		if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n)
+		/* The oldest part of the ring was overwritten: start at a line. */
+		skip = total ? 0 : hvctl_dmesg_skip(buf, (size_t)n, asked, pos);
+		if (fwrite(buf + skip, 1, (size_t)n - skip, stdout) != (size_t)n - skip)
 			return fail("dmesg: stdout", EIO);
 		total += (uint64_t)n;
 		if (total > (64u << 20)) /* a log growing as fast as we read it */

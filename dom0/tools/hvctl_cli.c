@@ -86,6 +86,16 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 	return -1;
 }
 
+size_t hvctl_dmesg_skip(const char *buf, size_t n, uint64_t asked, uint64_t now)
+{
+	const char *nl;
+
+	if (now < n || now - n <= asked)
+		return 0;
+	nl = memchr(buf, '\n', n);
+	return nl ? (size_t)(nl - buf) + 1 : n;
+}
+
 const char *hvctl_state_name(uint32_t state)
 {
 	switch (state) {

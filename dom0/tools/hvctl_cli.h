@@ -34,6 +34,12 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 /* A domain id: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
 int hvctl_parse_domid(const char *s, uint32_t *out);
 
+/* dmesg: a log read asked for bytes from `asked` and got n bytes, after
+ * which the position is `now`. When the ring no longer held `asked` (it
+ * wrapped), the bytes start later, mid-line: returns how many to skip to
+ * start at the next full line (0 when nothing was lost). */
+size_t hvctl_dmesg_skip(const char *buf, size_t n, uint64_t asked, uint64_t now);
+
 const char *hvctl_state_name(uint32_t state);
 extern const char hvctl_usage[];
 

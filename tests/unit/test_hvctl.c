@@ -183,6 +183,23 @@ static void test_version_and_truncation(void)
 	CHECK_STR(tiny, "Name   ");
 }
 
+static void test_dmesg_skip(void)
+{
+	const char buf[] = "ort 0x71\nkestrel: next line\n";
+	size_t n = sizeof(buf) - 1;
+
+	/* Nothing lost: everything from position 0. */
+	CHECK_EQ(hvctl_dmesg_skip(buf, n, 0, n), 0);
+	/* Later reads continue where the last ended. */
+	CHECK_EQ(hvctl_dmesg_skip(buf, n, 100, 100 + n), 0);
+	/* The ring wrapped: the data starts at 5000, mid-line. */
+	CHECK_EQ(hvctl_dmesg_skip(buf, n, 0, 5000 + n), 9);
+	/* No newline at all in what came back: all of it is a partial line. */
+	CHECK_EQ(hvctl_dmesg_skip("abc", 3, 0, 10), 3);
+	/* A position that makes no sense is not trusted. */
+	CHECK_EQ(hvctl_dmesg_skip(buf, n, 0, 2), 0);
+}
+
 int main(void)
 {
 	RUN(test_parse_commands);
@@ -193,5 +210,6 @@ int main(void)
 	RUN(test_states);
 	RUN(test_info_format);
 	RUN(test_version_and_truncation);
+	RUN(test_dmesg_skip);
 	return check_summary();
 }
