@@ -154,7 +154,7 @@ echo_values:
 	dq 0, 1, 0xFFFFFFFF, 0x100000000, 0xFEDCBA9876543210, 0x8000000000000000, -1
 echo_values_end:
 unknown_numbers:
-	dd 2, 3, 4, 5, 0xFFFF, 0x80000000
+	dd 0x1000, 0xFFFF, 0x7FFFFFFF, 0x80000000, 0xFFFFFFFF
 unknown_numbers_end:
 msg_rax: db "hypercall: long mode: RAX after the failing call is 0x", 0
 msg_nl:  db 10, 0
