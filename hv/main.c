@@ -149,7 +149,9 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 			machine_exit(MACHINE_TEST_FAILED);
 		testrun(&boot_info);
 	}
-	if (can_virtualize && boot_info.module_count)
+	char dom0_opt[8] = "";
+	cmdline_get(boot_info.cmdline, "dom0", dom0_opt, sizeof(dom0_opt));
+	if (can_virtualize && boot_info.module_count && strcmp(dom0_opt, "off") != 0)
 		run_dom0();
 	log_info("kestrel: boot complete, nothing to run\n");
 	machine_exit(MACHINE_SUCCESS);

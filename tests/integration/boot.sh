@@ -16,11 +16,11 @@ ram_reported() { grep -a -o -E 'mem: [0-9]+ MiB RAM' "$LOG" | grep -o -E '[0-9]+
 
 test_multiboot1_kernel_512m() {
 	local t=multiboot1-kernel-512m
-	qemu_boot $t 30 -m 512 -kernel $HV32 -append "exit=qemu selftest=frames,heap" \
+	qemu_boot $t 30 -m 512 -kernel $HV32 -append "exit=qemu dom0=off selftest=frames,heap" \
 		-initrd "$MOD_A dom0 console=hvc0 root=/dev/ram,$MOD_B second module"
 	expect_qemu_status $t 0 || return
 	expect_log $t '^Kestrel [0-9.]+ hypervisor' 'boot: multiboot1 from "qemu"' \
-		'cmdline ".*exit=qemu selftest=frames,heap"' \
+		'cmdline ".*exit=qemu dom0=off selftest=frames,heap"' \
 		'module 0: [0-9a-f]+-[0-9a-f]+ \(5000 bytes\) "(\S+ )?dom0 console=hvc0 root=/dev/ram"' \
 		'module 1: [0-9a-f]+-[0-9a-f]+ \(123 bytes\) "(\S+ )?second module"' \
 		'selftest frames: [0-9]+ frames allocated, highest 0x[0-9a-f]+, 0 bad' \
@@ -81,10 +81,10 @@ make_test_iso() {
 
 test_grub_entry() {
 	local t=$1 entry=$2 proto=$3
-	make_test_iso build/test-$t.iso $entry "exit=qemu selftest=frames" $t || return
+	make_test_iso build/test-$t.iso $entry "exit=qemu dom0=off selftest=frames" $t || return
 	qemu_boot $t 60 -m 512 -cdrom build/test-$t.iso
 	expect_qemu_status $t 0 || return
-	expect_log $t "boot: $proto from \"GRUB" 'cmdline "exit=qemu selftest=frames"' \
+	expect_log $t "boot: $proto from \"GRUB" 'cmdline "exit=qemu dom0=off selftest=frames"' \
 		'module 0: [0-9a-f]+-[0-9a-f]+ \(5000 bytes\) "dom0 console=hvc0"' \
 		'selftest frames: [0-9]+ frames allocated, highest 0x[0-9a-f]+, 0 bad' || return
 	pass $t
@@ -92,7 +92,7 @@ test_grub_entry() {
 
 test_bochs_iso() {
 	local t=bochs-grub-multiboot2
-	make_test_iso build/test-bochs.iso 0 "exit=bochs selftest=frames,heap" $t || return
+	make_test_iso build/test-bochs.iso 0 "exit=bochs dom0=off selftest=frames,heap" $t || return
 	bochs_boot $t 120 build/test-bochs.iso
 	local st; st=$(hv_status)
 	if [ "$st" != 0 ]; then
