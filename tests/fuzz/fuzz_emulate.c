@@ -184,6 +184,8 @@ static void make_state(struct input *in, struct x86_cpu_state *st)
 	st->ldtr.limit = 0xfff;
 	for (int r = 0; r < 16; r++)
 		st->gpr[r] = (cfg & 0x400) ? take(in, 8) : take(in, 2);
+	/* Short REP runs keep the rate up; test_emulate.c covers chunking. */
+	st->gpr[X86_RCX] &= (cfg & 0x800) ? ~0ull : 0x3ff;
 	st->rip = take(in, 2);
 }
 
