@@ -51,13 +51,17 @@ iso: deps $(BUILD)/kestrel.iso
 $(BUILD)/kestrel.iso: $(BUILD)/hv.elf scripts/mkiso.sh
 	scripts/mkiso.sh $@ $(BUILD)/hv.elf 0 "console=com1"
 
-# Boots under QEMU (SVM, nested) with the console on this terminal; Ctrl-A X quits.
+# Boots Kestrel with Linux dom0 under QEMU (SVM, nested paging), the
+# console on this terminal: a dom0 shell where hvctl works. Ctrl-A X quits.
 RUN_MEM ?= 1024
-run: deps all
-	$(QEMU) -accel tcg -cpu qemu64,+svm,+npt -m $(RUN_MEM) -display none \
+DOM0_CMDLINE ?= console=ttyS0 acpi=off nolapic noapic quiet
+run: deps all dom0
+	@echo "Kestrel + dom0 under QEMU: dom0's shell comes up in about 20 s; Ctrl-A X quits."
+	@$(QEMU) -accel tcg -cpu qemu64,+svm,+npt -m $(RUN_MEM) -display none \
 		-nodefaults -no-reboot -serial mon:stdio \
 		-device isa-debug-exit,iobase=0xf4,iosize=0x4 \
-		-kernel $(BUILD)/hv32.elf -append "console=com1 exit=qemu $(HV_CMDLINE)"
+		-kernel $(BUILD)/hv32.elf -append "console=com1 exit=qemu $(HV_CMDLINE)" \
+		-initrd "cache/dom0/vmlinuz $(DOM0_CMDLINE),build/dom0/initramfs.cpio.gz"
 
 test: deps
 	@$(MAKE) --no-print-directory all >/dev/null
@@ -118,6 +122,7 @@ $(BUILD)/hv32.elf: $(BUILD)/hv.elf
 -include tests/unit/*.mk
 -include tests/guests/guests.mk
 -include tests/guests/asm/asm.mk
+-include dom0/dom0.mk
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 clean:

@@ -31,7 +31,7 @@ for target in $(grep -h -o -E '^test-unit-[a-z0-9-]+:' tests/unit/*.mk | tr -d :
 	[[ $target =~ $filter ]] || continue
 	run_suite "$target" make --no-print-directory "$target"
 done
-for script in tests/integration/*.sh; do
+for script in tests/integration/*.sh tests/e2e/*.sh; do
 	name=$(basename "$script" .sh)
 	[[ $name =~ $filter ]] || continue
 	run_suite "$name" "$script"

@@ -1,0 +1,26 @@
+#!/bin/bash
+# dom0 end to end on AMD SVM (QEMU TCG, nested paging): Kestrel boots
+# Debian's kernel as dom0 with our initramfs; dom0 loads hvdev.ko and runs
+# its self-check (hvctl version, list, info, dmesg and the /dev/hv
+# conformance checks), prints DOM0-SELFTEST: PASS and powers off.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+make --no-print-directory all dom0 >/dev/null 2>"$LOGDIR/dom0-build.err" ||
+	{ fail dom0-build "make dom0 failed: $(tail -1 "$LOGDIR/dom0-build.err")"; exit 1; }
+
+t=dom0-svm-selftest
+qemu_boot $t 240 -m 1024 -kernel build/hv32.elf -append "exit=qemu" \
+	-initrd "cache/dom0/vmlinuz console=ttyS0 acpi=off nolapic noapic kestrel.selftest=1,build/dom0/initramfs.cpio.gz"
+if expect_qemu_status $t 0 &&
+   expect_log $t 'dom0: Linux boot protocol 2\.[0-9]+' 'Linux version 6\.' \
+	'hvdev: Kestrel ABI 1\.0' 'Domain-0 +0 ' 'DOM0-SELFTEST: PASS' \
+	'domain 0 stopped: halted with interrupts disabled'; then
+	pass $t
+fi
+
+# A dom0 kernel that is not a kernel: refused with a reason, no crash.
+t=dom0-bad-kernel
+qemu_boot $t 30 -m 512 -kernel build/hv32.elf -append "exit=qemu" \
+	-initrd "build/hv32.elf console=ttyS0"
+expect_qemu_status $t 1 && expect_log $t 'dom0: cannot build it: no Linux setup header' && pass $t
