@@ -104,7 +104,7 @@ struct domain *domain_by_id(unsigned id)
 
 int domain_start(struct domain *d)
 {
-	if (npt_build(&d->npt, &d->p2m))
+	if (hvm_nested_build(&d->npt, &d->p2m))
 		return -ENOMEM;
 	d->vcpus[0] = vcpu_create(d, 0);
 	if (!d->vcpus[0])
@@ -136,7 +136,7 @@ void domain_destroy(struct domain *d)
 		hvm->vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);
 	}
-	npt_destroy(&d->npt);
+	hvm_nested_destroy(&d->npt);
 	p2m_destroy(&d->p2m, free_ram_frames);
 	kfree(d);
 }

@@ -3,26 +3,49 @@
 
 #include "hv/log.h"
 #include "hv/percpu.h"
+#include "mmu/ept.h"
+#include "mmu/npt.h"
 
 const struct hvm_ops *hvm;
 
-static const struct hvm_ops *const backends[] = { &svm_ops };
+/* Each backend with the nested page-table format its hardware walks. */
+static const struct backend {
+	const struct hvm_ops *ops;
+	int (*nested_build)(struct npt *t, const struct p2m *p);
+	void (*nested_destroy)(struct npt *t);
+} backends[] = {
+	{ &svm_ops, npt_build, npt_destroy },
+	{ &vmx_ops, ept_build, ept_destroy },
+};
+static const struct backend *chosen;
 
 bool hvm_init(void)
 {
 	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+		const struct hvm_ops *ops = backends[i].ops;
 		const char *why = "not available";
-		if (!backends[i]->detect(&why)) {
-			log_info("hvm: %s: %s\n", backends[i]->name, why);
+		if (!ops->detect(&why)) {
+			log_info("hvm: %s: %s\n", ops->name, why);
 			continue;
 		}
-		if (backends[i]->cpu_enable(this_cpu())) {
-			log_err("hvm: %s: out of memory enabling it\n", backends[i]->name);
+		if (ops->cpu_enable(this_cpu())) {
+			log_err("hvm: %s: could not enable it on this CPU\n", ops->name);
 			return false;
 		}
-		hvm = backends[i];
+		hvm = ops;
+		chosen = &backends[i];
 		return true;
 	}
 	log_err("hvm: no usable hardware virtualization: guests cannot run\n");
 	return false;
+}
+
+int hvm_nested_build(struct npt *t, const struct p2m *p)
+{
+	return chosen->nested_build(t, p);
+}
+
+void hvm_nested_destroy(struct npt *t)
+{
+	chosen->nested_destroy(t);
 }

@@ -12,6 +12,8 @@
 
 struct vcpu;
 struct percpu;
+struct npt;
+struct p2m;
 
 /* General-purpose registers in the encoding order of the x86 ModRM byte. */
 enum gpr {
@@ -148,9 +150,16 @@ struct hvm_ops {
 extern const struct hvm_ops *hvm;
 
 extern const struct hvm_ops svm_ops;
+extern const struct hvm_ops vmx_ops;
 
 /* Picks the backend this CPU supports, enables it on the boot CPU; false
  * (with a message logged) when no virtualization is available. */
 bool hvm_init(void);
+
+/* Builds (frees) the nested translation tables of a p2m in the format of
+ * the backend in use: NPT for svm, EPT for vmx. `struct npt` only holds
+ * the root and the table page count, whatever the format. */
+int hvm_nested_build(struct npt *t, const struct p2m *p);
+void hvm_nested_destroy(struct npt *t);
 
 #endif

@@ -1,0 +1,38 @@
+#!/bin/bash
+# The guest test suite on Intel VMX (Bochs, corei7_skylake_x: EPT,
+# unrestricted guest, VPID): every guest in build/guests/ runs in its own
+# domain, all in one Bochs boot of the GRUB ISO, which also runs the
+# VM-entry failure diagnosis self-test (selftest=vmx-entry-fail).
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+make --no-print-directory guests >/dev/null || { fail vmx-guests "make guests failed"; exit 1; }
+GUESTS=$(ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' | grep -v '^bench$')
+[ -n "$GUESTS" ] || { fail vmx-guests "no guests were built"; exit 1; }
+
+iso=build/test-vmx-guests.iso
+modules=()
+for g in $GUESTS; do
+	modules+=("build/guests/$g.elf" "$(guest_module_args "$g")")
+done
+scripts/mkiso.sh "$iso" build/hv.elf 0 "exit=bochs test selftest=vmx-entry-fail" "${modules[@]}" ||
+	{ fail vmx-guests "mkiso failed"; exit 1; }
+bochs_boot vmx-guests 240 "$iso"
+
+# The entry-failure diagnosis: each corrupted scratch VMCS named correctly.
+line=$(grep -a -E '^selftest vmx-entry-fail: (PASS|FAIL)' "$LOG" | tail -1)
+case $line in
+*": PASS"*) pass vmx-entry-fail-diagnosis ;;
+*": FAIL"*) fail vmx-entry-fail-diagnosis "${line#*: } (log $LOG)" ;;
+*) fail vmx-entry-fail-diagnosis "the self-test did not report (log $LOG)" ;;
+esac
+grep -a -q 'hvm: svm' "$LOG" && grep -a -q '^vmx: enabled' "$LOG" ||
+	fail vmx-backend "the VMX backend was not the one in use (log $LOG)"
+report_guest_tests vmx
+# The run as a whole: all guests passed and Bochs stopped through its port.
+st=$(hv_status)
+if [ "$st" = 0 ] && grep -q 'Shutdown port: shutdown requested' "$BOCHS_OUT"; then
+	pass vmx-guests-run
+else
+	fail vmx-guests-run "hypervisor status '$st', bochs rc $RC (log $LOG, $BOCHS_OUT)"
+fi
