@@ -171,22 +171,25 @@ static int hv_log_read(struct hv_hypercall *hc)
 	void __user *ubuf = u64_to_user_ptr(hc->args[0]);
 	u64 len = hc->args[1];
 	u64 __user *upos = u64_to_user_ptr(hc->args[2]);
-	struct {
-		u64 pos;
-		char data[];
-	} *k;
+	u64 *kpos;
+	char *kbuf;
 	int err = 0;
 
 	if (len > HV_LOG_READ_MAX)
 		return -EINVAL;
-	k = kzalloc(sizeof(*k) + len, GFP_KERNEL);
-	if (!k)
-		return -ENOMEM;
-	if (get_user(k->pos, upos)) {
+	/* Up to 64 KiB: kvzalloc does not need that much contiguous memory
+	 * (the hypervisor walks page tables, vmalloc space is fine). */
+	kbuf = kvzalloc(len ? len : 1, GFP_KERNEL);
+	kpos = kmalloc(sizeof(*kpos), GFP_KERNEL);
+	if (!kbuf || !kpos) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (get_user(*kpos, upos)) {
 		err = -EFAULT;
 		goto out;
 	}
-	hc->result = hv_call(KHC_LOG_READ, (u64)k->data, len, (u64)&k->pos, 0, 0, 0);
+	hc->result = hv_call(KHC_LOG_READ, (u64)kbuf, len, (u64)kpos, 0, 0, 0);
 	if (hc->result < 0)
 		goto out;
 	if ((u64)hc->result > len) {
@@ -194,10 +197,11 @@ static int hv_log_read(struct hv_hypercall *hc)
 				    hc->result, len);
 		hc->result = len;
 	}
-	if (copy_to_user(ubuf, k->data, hc->result) || put_user(k->pos, upos))
+	if (copy_to_user(ubuf, kbuf, hc->result) || put_user(*kpos, upos))
 		err = -EFAULT;
 out:
-	kfree(k);
+	kfree(kpos);
+	kvfree(kbuf);
 	return err;
 }
 
@@ -212,7 +216,7 @@ static int hv_domain_list(struct hv_hypercall *hc)
 
 	if (max > HV_DOMAIN_LIST_MAX)
 		return -EINVAL;
-	k = kcalloc(max ? max : 1, sizeof(*k), GFP_KERNEL);
+	k = kvcalloc(max ? max : 1, sizeof(*k), GFP_KERNEL);
 	if (!k)
 		return -ENOMEM;
 	hc->result = hv_call(KHC_DOMAIN_LIST, (u64)k, max, 0, 0, 0, 0);
@@ -221,7 +225,7 @@ static int hv_domain_list(struct hv_hypercall *hc)
 		if (copy_to_user(uout, k, n * sizeof(*k)))
 			err = -EFAULT;
 	}
-	kfree(k);
+	kvfree(k);
 	return err;
 }
 
