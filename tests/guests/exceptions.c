@@ -31,8 +31,8 @@ enum { DE = 0, BP = 3, OF = 4, UD = 6, NM = 7, NP = 11, GP = 13, PF = 14 };
 static void expect_exc(struct exc_record r, int vector, uint32_t error, uint32_t eip, uint32_t code,
 		       const char *what)
 {
-	check(r.vector == vector && r.error_code == error && r.eip == eip, code,
-	      "%s (vector %d error 0x%x eip %08x; want %d 0x%x %08x)", what, r.vector, r.error_code, r.eip,
+	check(r.vector == vector && r.error_code == error && r.ip == eip, code,
+	      "%s (vector %d error 0x%x eip %08x; want %d 0x%x %08x)", what, r.vector, r.error_code, r.ip,
 	      vector, error, eip);
 }
 
@@ -168,9 +168,9 @@ static void paging_off(void)
 static void expect_pf(struct exc_record r, uint32_t error, uint32_t eip, uint32_t addr, uint32_t code,
 		      const char *what)
 {
-	check(r.vector == PF && r.error_code == error && r.eip == eip && r.cr2 == addr, code,
+	check(r.vector == PF && r.error_code == error && r.ip == eip && r.cr2 == addr, code,
 	      "%s (vector %d error 0x%x eip %08x CR2 %08x; want 14 0x%x %08x %08x)", what, r.vector,
-	      r.error_code, r.eip, r.cr2, error, eip, addr);
+	      r.error_code, r.ip, r.cr2, error, eip, addr);
 }
 
 static struct exc_record probe_read(uint32_t addr, uint32_t *at)

@@ -63,14 +63,15 @@ static inline void wrmsr(uint32_t msr, uint64_t v)
 	__asm__ volatile("wrmsr" :: "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)) : "memory");
 }
 
+/* unsigned long: 32 bits in the 32-bit guests, 64 in the long one. */
 #define DEFINE_CR(n)                                                            \
-	static inline uint32_t read_cr##n(void)                                 \
+	static inline unsigned long read_cr##n(void)                            \
 	{                                                                       \
-		uint32_t v;                                                     \
+		unsigned long v;                                                \
 		__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));               \
 		return v;                                                       \
 	}                                                                       \
-	static inline void write_cr##n(uint32_t v)                              \
+	static inline void write_cr##n(unsigned long v)                         \
 	{                                                                       \
 		__asm__ volatile("mov %0, %%cr" #n :: "r"(v) : "memory");       \
 	}
@@ -82,7 +83,7 @@ DEFINE_CR(4)
 
 struct __attribute__((packed)) desc_ptr {
 	uint16_t limit;
-	uint32_t base;
+	uintptr_t base;
 };
 
 static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" :: "m"(*p)); }

@@ -27,7 +27,7 @@ struct exc_record exc_caught(void)
 {
 	__asm__ volatile("" ::: "memory");
 	armed = false;
-	struct exc_record r = { caught.vector, caught.error_code, caught.eip, caught.cr2 };
+	struct exc_record r = { caught.vector, caught.error_code, caught.ip, caught.cr2 };
 	caught.vector = -1;
 	return r;
 }
@@ -41,14 +41,14 @@ void exc_dispatch(struct trap_frame *f)
 	if (armed) {
 		armed = false;
 		caught.vector = (int)f->vector;
-		caught.error_code = f->error_code;
-		caught.eip = f->eip;
+		caught.error_code = (uint32_t)f->error_code;
+		caught.ip = f->ip;
 		caught.cr2 = f->vector == 14 ? read_cr2() : 0;
-		f->eip += skip_bytes;
+		f->ip += skip_bytes;
 		return;
 	}
-	kprintf("%s: unexpected exception %u, error code 0x%x, at eip %08x (eax %08x ecx %08x)\n",
-		guest_name, f->vector, f->error_code, f->eip, f->eax, f->ecx);
+	kprintf("%s: unexpected exception %u, error code 0x%x, at %p (cr2 %p)\n", guest_name,
+		(uint32_t)f->vector, (uint32_t)f->error_code, (void *)f->ip, (void *)read_cr2());
 	guest_exit(VERDICT_UNEXPECTED_EXC);
 }
 

@@ -60,22 +60,32 @@ void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
 int memcmp(const void *a, const void *b, size_t n);
 
-/* lib/idt.c */
+/* lib/idt.c: 32-bit or 64-bit interrupt gates, as the guest is built. */
 void idt_install(void);
 extern struct desc_ptr idt_ptr;
 
-/* lib/exc.c */
+/* lib/exc.c; the frame is what exc_stubs.asm (or lib64/exc_stubs64.asm)
+ * leaves on the stack. */
+#ifdef __x86_64__
+struct trap_frame {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector, error_code;
+	uint64_t ip, cs, flags, sp, ss; /* pushed by the CPU */
+};
+#else
 struct trap_frame {
 	uint32_t edi, esi, ebp, esp_pushad, ebx, edx, ecx, eax; /* pushad */
 	uint32_t vector, error_code;
-	uint32_t eip, cs, eflags;                              /* pushed by the CPU */
+	uint32_t ip, cs, flags; /* pushed by the CPU */
 };
+#endif
 
 struct exc_record {
 	int vector; /* -1: nothing caught */
 	uint32_t error_code;
-	uint32_t eip; /* where the CPU says it happened */
-	uint32_t cr2; /* only for #PF */
+	uintptr_t ip;  /* where the CPU says it happened */
+	uintptr_t cr2; /* only for #PF */
 };
 
 typedef void (*exc_hook_fn)(struct trap_frame *f);

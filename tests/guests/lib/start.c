@@ -28,7 +28,7 @@ void guest_start(uint32_t magic, const struct mb1_info *info);
 static bool image_in_available_ram(const struct mb1_info *info)
 {
 	uint64_t lo = (uintptr_t)__image_start, hi = (uintptr_t)__image_end;
-	uint32_t p = info->mmap_addr, end = info->mmap_addr + info->mmap_length;
+	uintptr_t p = info->mmap_addr, end = p + info->mmap_length;
 	while (p + sizeof(struct mb1_mmap_entry) <= end) {
 		const struct mb1_mmap_entry *e = (const void *)p;
 		if (e->type == MB1_MMAP_AVAILABLE && e->base <= lo && e->base + e->length >= hi)
@@ -47,7 +47,7 @@ void guest_start(uint32_t magic, const struct mb1_info *info)
 		guest_exit(VERDICT_BAD_MAGIC);
 	}
 	if (info->flags & MB1_INFO_CMDLINE)
-		note("command line \"%s\"", (const char *)info->cmdline);
+		note("command line \"%s\"", (const char *)(uintptr_t)info->cmdline);
 	if (!(info->flags & MB1_INFO_MMAP) || !image_in_available_ram(info)) {
 		note("multiboot memory map missing or not covering the image (flags 0x%x)", info->flags);
 		guest_exit(VERDICT_BAD_MEMMAP);
