@@ -10,9 +10,27 @@ void vplatform_init(struct vplatform *p)
 	vpit_init(&p->pit);
 }
 
+/* The two ways a PC resets itself (8042 pulse-reset command, PIIX reset
+ * control register): the domain ends, saying so. */
+static bool reset_port(struct domain *d, uint16_t port, bool in, uint32_t *val)
+{
+	if (port != 0x64 && port != 0xcf9)
+		return false;
+	if (in) {
+		*val = port == 0x64 ? 0x1c : 0; /* 8042 status: input buffer empty */
+		return true;
+	}
+	if ((port == 0x64 && (*val & 0xff) == 0xfe) || (port == 0xcf9 && (*val & 0x04)))
+		domain_finish(d, "reset requested by the guest (port %#x)", port);
+	return true;
+}
+
 bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val)
 {
 	struct vplatform *p = &d->platform;
+
+	if (reset_port(d, port, in, val))
+		return true;
 
 	if (vpic_io(&p->pic, port, in, val))
 		return true;

@@ -24,3 +24,10 @@ t=dom0-bad-kernel
 qemu_boot $t 30 -m 512 -kernel build/hv32.elf -append "exit=qemu" \
 	-initrd "build/hv32.elf console=ttyS0"
 expect_qemu_status $t 1 && expect_log $t 'dom0: cannot build it: no Linux setup header' && pass $t
+
+# A dom0 kernel that panics (no init) and reboots: reported with the reason.
+t=dom0-panic-reported
+qemu_boot $t 120 -m 512 -kernel build/hv32.elf -append "exit=qemu" \
+	-initrd "cache/dom0/vmlinuz console=ttyS0 acpi=off nolapic noapic panic=1 rdinit=/nonexistent init=/nonexistent,build/dom0/initramfs.cpio.gz"
+expect_log $t 'Kernel panic' 'domain 0 (stopped|killed): (reset requested|triple fault)' \
+	'kestrel: dom0 ended' && pass $t
