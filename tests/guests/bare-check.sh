@@ -1,8 +1,8 @@
 #!/bin/bash
 # Boots every test guest on bare QEMU (no hypervisor) and checks that each
 # behaves as it must without Kestrel: exceptions and modes pass; cpuid, io,
-# hypercall, msr and bench fail with a nonzero verdict (their features are
-# the hypervisor's); triplefault resets the machine; hlt halts for good.
+# hypercall, msr, bench and long fail with a nonzero verdict (their features
+# are the hypervisor's); triplefault resets the machine; hlt halts for good.
 # This proves each guest runs and that the hypervisor-specific ones can fail.
 # Prints one "PASS name" / "FAIL name: why" line per guest; exits nonzero if
 # any failed. Serial logs: build/test-logs/bare-NAME.log.
@@ -34,7 +34,7 @@ check_guest() {
 	exceptions | modes)
 		boot "$g" 30
 		if [ "$RC" = 1 ]; then pass "$g" "verdict 0"; else fail "$g" "QEMU status $RC, want 1 (verdict 0)"; fi ;;
-	cpuid | io | hypercall | msr | bench)
+	cpuid | io | hypercall | msr | bench | long)
 		boot "$g" 30
 		if [ "$RC" -ge 3 ] && [ $((RC & 1)) = 1 ]; then
 			pass "$g" "fails without Kestrel, verdict $((RC >> 1))"
@@ -61,7 +61,7 @@ check_guest() {
 	esac
 }
 
-guests=${*:-$(sed -n 's/^GUESTS := //p' tests/guests/guests.mk)}
+guests=${*:-$(sed -n 's/^GUESTS\(64\)\? := //p' tests/guests/guests.mk)}
 for g in $guests; do
 	check_guest "$g"
 done

@@ -38,3 +38,39 @@ $(GUEST_OUT)/$(1).elf: $(call guest_objs,$(1)) $(GUEST_LIB_OBJS) $(GUEST_SRC)/li
 	$(LD) $(GUEST_LDFLAGS) -o $$@ $(call guest_objs,$(1)) $(GUEST_LIB_OBJS)
 endef
 $(foreach g,$(GUESTS),$(eval $(call guest_rule,$(g))))
+
+# The long-mode guest: the same lib/*.c built for x86-64 (no red zone: the
+# guest takes exceptions on its own stack), lib64/ for the entry, 64-bit
+# exception stubs and hypercall stubs; linked as ELF64 and converted to
+# ELF32 for multiboot loaders (same bytes, same addresses).
+GUESTS64 := long
+
+GUEST64_CFLAGS := $(filter-out -m32 -march=i686,$(GUEST_CFLAGS)) -m64 -mcmodel=small -mno-red-zone
+GUEST64_NASMFLAGS := -f elf64 -g -I.
+GUEST64_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack \
+	--no-warn-rwx-segments -T $(GUEST_SRC)/lib64/guest64.ld
+
+GUEST64_LIB_OBJS := $(patsubst $(GUEST_SRC)/%.c,$(GUEST_OUT)/obj64/%.o,$(sort $(wildcard $(GUEST_SRC)/lib/*.c))) \
+	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj64/%.o,$(sort $(wildcard $(GUEST_SRC)/lib64/*.asm)))
+
+guest64_objs = $(GUEST_OUT)/obj64/$(1).o \
+	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj64/%.o,$(wildcard $(GUEST_SRC)/$(1)_*.asm))
+
+guests: $(GUESTS64:%=$(GUEST_OUT)/%.elf)
+
+$(GUEST_OUT)/obj64/%.o: $(GUEST_SRC)/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST64_CFLAGS) -c $< -o $@
+
+$(GUEST_OUT)/obj64/%.o: $(GUEST_SRC)/%.asm
+	@mkdir -p $(dir $@)
+	$(NASM) $(GUEST64_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+define guest64_rule
+$(GUEST_OUT)/obj64/$(1).elf64: $(call guest64_objs,$(1)) $(GUEST64_LIB_OBJS) $(GUEST_SRC)/lib64/guest64.ld
+	$(LD) $(GUEST64_LDFLAGS) -o $$@ $(call guest64_objs,$(1)) $(GUEST64_LIB_OBJS)
+
+$(GUEST_OUT)/$(1).elf: $(GUEST_OUT)/obj64/$(1).elf64
+	$(OBJCOPY) -O elf32-i386 $$< $$@
+endef
+$(foreach g,$(GUESTS64),$(eval $(call guest64_rule,$(g))))
