@@ -18,7 +18,17 @@ struct emu {
 	struct x86_fault *fault;
 	uint64_t next_rip;               /* RIP after this instruction */
 	bool rep_incomplete;
+	bool retry;                      /* a locked write found memory changed */
 	uint8_t shadow;                  /* enum x86_shadow */
+	/* The last memory read of a locked instruction: its write compares
+	 * against this (see emu_write). */
+	struct {
+		bool valid;
+		uint8_t seg;
+		uint8_t size;
+		uint64_t ea;
+		uint8_t data[16];
+	} locked_read;
 };
 
 /* An operand named by ModRM.rm (register or memory) or by ModRM.reg. */

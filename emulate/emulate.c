@@ -35,6 +35,7 @@ static void clear_result(struct x86_emu_result *res)
 	memset(&res->fault, 0, sizeof(res->fault));
 	res->status = X86_EMU_OK;
 	res->rep_incomplete = false;
+	res->retry = false;
 	res->shadow = X86_SHADOW_NONE;
 }
 
@@ -52,6 +53,10 @@ int x86_emulate_insn(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
 	if (&res->insn != insn)
 		res->insn = *insn;
 	r = insn->vex ? X86_EMU_UNHANDLED : dispatch(&e);
+	if (r == X86_EMU_OK && e.retry) { /* lost a race: as if not yet run */
+		res->retry = true;
+		return X86_EMU_OK;
+	}
 	if (r == X86_EMU_OK || r == X86_EMU_HALT) {
 		if (!e.rep_incomplete)
 			work.rip = e.next_rip;

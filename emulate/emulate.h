@@ -143,6 +143,12 @@ struct x86_emu_ops {
 	int (*write_msr)(void *ctx, uint32_t msr, uint64_t val, struct x86_fault *fault);
 	void (*cpuid)(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t out[4]);
 	void (*invlpg)(void *ctx, uint64_t linear);
+	/* Optional: atomically replace `old` by `new` (size bytes, one page);
+	 * *swapped = false if memory no longer held `old`. Used for the memory
+	 * write of LOCKed instructions and XCHG so that other vCPUs see them
+	 * atomic; without it those writes are plain writes. */
+	int (*cmpxchg_mem)(void *ctx, uint64_t linear, const void *old, const void *new_val,
+			   unsigned size, unsigned flags, bool *swapped, struct x86_fault *fault);
 	void (*read_xmm)(void *ctx, unsigned reg, uint8_t val[16]);
 	void (*write_xmm)(void *ctx, unsigned reg, const uint8_t val[16]);
 };
@@ -158,6 +164,8 @@ struct x86_emu_result {
 	int status;                 /* enum x86_emu_status (also returned) */
 	struct x86_fault fault;     /* valid when status == X86_EMU_FAULT */
 	bool rep_incomplete;        /* REP op paused after a chunk; RIP unchanged */
+	bool retry;                 /* a locked write lost a race: nothing done,
+				     * RIP unchanged; re-execute */
 	uint8_t shadow;             /* enum x86_shadow, for the VMCB/VMCS */
 	struct x86_insn insn;       /* what was decoded (len == 0 if nothing) */
 };

@@ -245,22 +245,55 @@ int emu_write_linear(struct emu *e, uint64_t linear, const void *data, unsigned 
 	return access_linear(e, linear, (void *)(uintptr_t)data, size, flags | X86_MEM_WRITE);
 }
 
+/* LOCK prefix, or XCHG with memory, which locks implicitly. */
+static bool locked(const struct emu *e)
+{
+	const struct x86_insn *in = e->in;
+	return in->lock || (in->map == X86_MAP_ONE && (in->opcode == 0x86 || in->opcode == 0x87) &&
+			    in->mod != 3);
+}
+
 int emu_read(struct emu *e, unsigned seg, uint64_t ea, void *data, unsigned size)
 {
 	uint64_t linear;
 	int r = emu_linear(e, seg, ea, size, false, &linear);
 	if (r != X86_EMU_OK)
 		return r;
-	return emu_read_linear(e, linear, data, size, user_flag(e));
+	r = emu_read_linear(e, linear, data, size, user_flag(e));
+	if (r != X86_EMU_OK || !locked(e))
+		return r;
+	e->locked_read.valid = true;
+	e->locked_read.seg = (uint8_t)seg;
+	e->locked_read.size = (uint8_t)size;
+	e->locked_read.ea = ea;
+	memcpy(e->locked_read.data, data, size);
+	return X86_EMU_OK;
+}
+
+/* The write of a locked read-modify-write, as a compare-exchange with the
+ * value read, when the callback exists and the access stays in one page. */
+static bool write_is_atomic(const struct emu *e, unsigned seg, uint64_t ea, unsigned size,
+			    uint64_t linear)
+{
+	return locked(e) && e->ops->cmpxchg_mem && e->locked_read.valid &&
+	       e->locked_read.seg == seg && e->locked_read.ea == ea &&
+	       e->locked_read.size == size && linear / PAGE_SIZE == (linear + size - 1) / PAGE_SIZE;
 }
 
 int emu_write(struct emu *e, unsigned seg, uint64_t ea, const void *data, unsigned size)
 {
 	uint64_t linear;
+	bool swapped;
 	int r = emu_linear(e, seg, ea, size, true, &linear);
 	if (r != X86_EMU_OK)
 		return r;
-	return emu_write_linear(e, linear, data, size, user_flag(e));
+	if (!write_is_atomic(e, seg, ea, size, linear))
+		return emu_write_linear(e, linear, data, size, user_flag(e));
+	r = e->ops->cmpxchg_mem(e->ops->ctx, linear, e->locked_read.data, data, size,
+				user_flag(e) | X86_MEM_WRITE, &swapped, e->fault);
+	if (r == X86_EMU_OK && !swapped)
+		e->retry = true;
+	return r;
 }
 
 /* x86 is little-endian, as is every host this builds on. */

@@ -35,14 +35,9 @@ int emu_pop(struct emu *e, uint64_t *val, unsigned size)
 	return X86_EMU_OK;
 }
 
-static unsigned push_pop_size(const struct emu *e)
-{
-	return e->in->opsize;
-}
-
 static int push_value(struct emu *e, uint64_t v)
 {
-	return emu_push(e, v, push_pop_size(e));
+	return emu_push(e, v, e->in->opsize);
 }
 
 /* FF /6: PUSH r/m. */
@@ -52,7 +47,7 @@ static int push_rm(struct emu *e)
 	uint64_t v;
 	int r;
 
-	emu_rm_operand(e, push_pop_size(e), &rm);
+	emu_rm_operand(e, e->in->opsize, &rm);
 	r = emu_op_read(e, &rm, &v);
 	return r != X86_EMU_OK ? r : push_value(e, v);
 }
@@ -69,27 +64,27 @@ static int pop_rm(struct emu *e)
 
 	if ((e->in->reg & 7) != 0)
 		return X86_EMU_UNHANDLED;
-	r = emu_pop(e, &v, push_pop_size(e));
+	r = emu_pop(e, &v, e->in->opsize);
 	if (r != X86_EMU_OK)
 		return r;
-	emu_rm_operand(e, push_pop_size(e), &rm);
+	emu_rm_operand(e, e->in->opsize, &rm);
 	return emu_op_write(e, &rm, v);
 }
 
 static int pop_reg(struct emu *e, unsigned reg)
 {
 	uint64_t v;
-	int r = emu_pop(e, &v, push_pop_size(e));
+	int r = emu_pop(e, &v, e->in->opsize);
 
 	if (r == X86_EMU_OK)
-		emu_set_gpr(e, reg, push_pop_size(e), v);
+		emu_set_gpr(e, reg, e->in->opsize, v);
 	return r;
 }
 
 static int pop_sreg(struct emu *e, unsigned seg)
 {
 	uint64_t v;
-	int r = emu_pop(e, &v, push_pop_size(e));
+	int r = emu_pop(e, &v, e->in->opsize);
 
 	if (seg == X86_SEG_SS)
 		e->shadow = X86_SHADOW_MOV_SS;
@@ -111,7 +106,7 @@ static int exec_one_byte(struct emu *e)
 	unsigned reg = (op & 7) | ((e->in->rex & 1) << 3);
 
 	if (op >= 0x50 && op <= 0x57)
-		return push_value(e, emu_gpr(e, reg, push_pop_size(e)));
+		return push_value(e, emu_gpr(e, reg, e->in->opsize));
 	if (op >= 0x58 && op <= 0x5f)
 		return pop_reg(e, reg);
 	switch (op) {

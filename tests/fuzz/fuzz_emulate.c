@@ -70,6 +70,23 @@ static int fake_write(void *ctx, uint64_t linear, const void *data, unsigned siz
 	return X86_EMU_OK;
 }
 
+/* Loses the race when the old value's first byte is odd. */
+static int fake_cmpxchg(void *ctx, uint64_t linear, const void *old, const void *new_val,
+			unsigned size, unsigned flags, bool *swapped, struct x86_fault *f)
+{
+	struct fake *m = ctx;
+	check_single_page(linear, size);
+	check(flags & X86_MEM_WRITE);
+	int r = translate(linear, flags, f);
+	if (r != X86_EMU_OK)
+		return r;
+	*swapped = !(*(const uint8_t *)old & 1) &&
+		   memcmp(m->mem + (linear % FAKE_MEM_SIZE), old, size) == 0;
+	if (*swapped)
+		memcpy(m->mem + (linear % FAKE_MEM_SIZE), new_val, size);
+	return X86_EMU_OK;
+}
+
 static int fake_in(void *ctx, uint16_t port, unsigned size, uint32_t *val, struct x86_fault *f)
 {
 	check(size == 1 || size == 2 || size == 4);
@@ -194,6 +211,7 @@ static const struct x86_emu_ops ops_template = {
 	.write_cr = fake_write_cr, .read_dr = fake_read_dr, .write_dr = fake_write_dr,
 	.read_msr = fake_read_msr, .write_msr = fake_write_msr, .cpuid = fake_cpuid,
 	.invlpg = fake_invlpg, .read_xmm = fake_read_xmm, .write_xmm = fake_write_xmm,
+	.cmpxchg_mem = fake_cmpxchg,
 };
 
 static void fuzz_decoder(const uint8_t *data, size_t size)
@@ -228,8 +246,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	       in.p, code_len);
 	memcpy(fake.mem + 0x8000, in.p, in.n < 0x8000 ? in.n : 0x8000);
 	/* Both entry points: from raw bytes, and fetching through memory. */
+	struct x86_cpu_state before = st;
 	r = x86_emulate_bytes(&st, &ops, in.p, code_len, &res);
 	check(r == res.status);
+	if (r == X86_EMU_UNHANDLED || res.retry) /* state must be untouched */
+		check(memcmp(&before, &st, sizeof(st)) == 0);
 	if (r == X86_EMU_FAULT)
 		check(res.fault.vector < 32);
 	r = x86_emulate(&st, &ops, &res);

@@ -36,6 +36,9 @@ static struct {
 	uint32_t last_msr;
 	uint64_t last_invlpg;
 	uint8_t xmm[16][16];
+	unsigned cmpxchg_calls;
+	bool race;              /* the next cmpxchg_mem finds memory changed */
+	bool cmpxchg_faults;    /* cmpxchg_mem reports #PF */
 } m;
 
 static void log_call(char kind, uint64_t addr, unsigned size, unsigned flags)
@@ -134,6 +137,20 @@ static int write_msr(void *ctx, uint32_t msr, uint64_t val, struct x86_fault *f)
 	return X86_EMU_OK;
 }
 
+static int cmpxchg_mem(void *ctx, uint64_t linear, const void *old, const void *new_val,
+		       unsigned size, unsigned flags, bool *swapped, struct x86_fault *f)
+{
+	m.cmpxchg_calls++;
+	CHECK(flags & X86_MEM_WRITE);
+	if (m.cmpxchg_faults)
+		return fault_pf(linear, flags, f);
+	*swapped = !m.race && memcmp(m.mem + linear, old, size) == 0;
+	m.race = false;
+	if (*swapped)
+		memcpy(m.mem + linear, new_val, size);
+	return X86_EMU_OK;
+}
+
 static void cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
 	out[0] = leaf + 1;
@@ -161,7 +178,7 @@ static const struct x86_emu_ops ops = {
 	.read_mem = mem_read, .write_mem = mem_write, .io_in = port_in, .io_out = port_out,
 	.write_cr = write_cr, .read_dr = read_dr, .write_dr = write_dr, .read_msr = read_msr,
 	.write_msr = write_msr, .cpuid = cpuid, .invlpg = invlpg, .read_xmm = read_xmm,
-	.write_xmm = write_xmm,
+	.write_xmm = write_xmm, .cmpxchg_mem = cmpxchg_mem,
 };
 
 static const struct x86_emu_ops no_ops = { .read_mem = mem_read, .write_mem = mem_write };
@@ -1222,6 +1239,55 @@ static void test_misc_forms(void)
 	CHECK(st.rflags & X86_FLAGS_CF);
 }
 
+/* Locked read-modify-writes go through cmpxchg_mem; a lost race retries. */
+static void test_locked_atomic_writes(void)
+{
+	struct x86_cpu_state st;
+	long64(&st);
+	st.rip = 0x10;
+	st.gpr[X86_RBX] = 0x100;
+	st.gpr[X86_RAX] = 5;
+	wr32(0x100, 10);
+	CHECK_EQ(run(&st, "f0 01 03"), X86_EMU_OK); /* lock add [rbx], eax */
+	CHECK_EQ(rd32(0x100), 15);
+	CHECK_EQ(m.cmpxchg_calls, 1);
+	CHECK_EQ(st.rip, 0x13);
+	CHECK(!res.retry);
+	m.race = true;
+	st.rflags = X86_FLAGS_FIXED1;
+	CHECK_EQ(run(&st, "f0 01 03"), X86_EMU_OK);
+	CHECK(res.retry);
+	CHECK_EQ(rd32(0x100), 15);
+	CHECK_EQ(st.rip, 0x13);
+	CHECK_EQ(st.rflags, X86_FLAGS_FIXED1);
+	CHECK_EQ(run(&st, "87 03"), X86_EMU_OK); /* xchg [rbx], eax: implicitly locked */
+	CHECK_EQ(m.cmpxchg_calls, 3);
+	CHECK_EQ(st.gpr[X86_RAX], 15);
+	CHECK_EQ(rd32(0x100), 5);
+	m.race = true;
+	CHECK_EQ(run(&st, "f0 0f c1 03"), X86_EMU_OK); /* lock xadd: lost race */
+	CHECK(res.retry);
+	CHECK_EQ(st.gpr[X86_RAX], 15);
+	CHECK_EQ(run(&st, "f0 0f c1 03"), X86_EMU_OK);
+	CHECK_EQ(st.gpr[X86_RAX], 5);
+	CHECK_EQ(rd32(0x100), 20);
+	/* Plain writes stay plain; page-crossing locked writes fall back. */
+	unsigned calls = m.cmpxchg_calls;
+	CHECK_EQ(run(&st, "01 03"), X86_EMU_OK);
+	st.gpr[X86_RBX] = PAGE - 2;
+	CHECK_EQ(run(&st, "f0 01 03"), X86_EMU_OK);
+	CHECK_EQ(m.cmpxchg_calls, calls);
+	/* A fault from the compare-exchange comes back. */
+	st.gpr[X86_RBX] = 2 * PAGE;
+	CHECK_EQ(run(&st, "f0 0f ab 03"), X86_EMU_OK); /* lock bts */
+	CHECK_EQ(m.cmpxchg_calls, calls + 1);
+	m.cmpxchg_faults = true;
+	st.rip = 0x40;
+	CHECK_EQ(run(&st, "f0 0f ab 03"), X86_EMU_FAULT);
+	CHECK(is_fault(X86_EXC_PF, 2));
+	CHECK_EQ(st.rip, 0x40);
+}
+
 int main(void)
 {
 	RUN(test_real_mode_addressing);
@@ -1245,5 +1311,6 @@ int main(void)
 	RUN(test_emulate_insn_entry);
 	RUN(test_interrupt_flag_and_shadows);
 	RUN(test_misc_forms);
+	RUN(test_locked_atomic_writes);
 	return check_summary();
 }

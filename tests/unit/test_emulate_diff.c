@@ -230,9 +230,23 @@ static void shadow_write_xmm(void *ctx, unsigned reg, const uint8_t val[16])
 	memcpy(shadow_xmm[reg], val, 16);
 }
 
+/* Atomic on the shadow trivially; exercises the emulator's locked path. */
+static int shadow_cmpxchg(void *ctx, uint64_t linear, const void *old, const void *new_val,
+			  unsigned size, unsigned flags, bool *swapped, struct x86_fault *f)
+{
+	uint8_t *at = shadow + (linear - (uint64_t)(uintptr_t)sandbox);
+	if (!in_sandbox(linear, size))
+		return page_fault(linear, flags, f);
+	*swapped = memcmp(at, old, size) == 0;
+	if (*swapped)
+		memcpy(at, new_val, size);
+	return X86_EMU_OK;
+}
+
 static const struct x86_emu_ops shadow_ops = {
 	.read_mem = shadow_read,
 	.write_mem = shadow_write,
+	.cmpxchg_mem = shadow_cmpxchg,
 	.read_xmm = shadow_read_xmm,
 	.write_xmm = shadow_write_xmm,
 };
@@ -327,6 +341,7 @@ struct encoding {
 				  * -3: register only; -4: no ModRM */
 	unsigned imm_size;
 	unsigned mem_align;      /* required alignment of the memory operand */
+	bool lockable;           /* memory forms get a LOCK prefix half the time */
 };
 
 static unsigned random_reg(void)
@@ -372,6 +387,8 @@ static struct operands encode(struct diff_case *c, const struct encoding *en)
 		rex = 0;
 	if (en->opsize == 1 && rex == 0x40 && rnd_below(2))
 		rex = 0;
+	if (mem && en->lockable && rnd_below(2))
+		*p++ = 0xf0;
 	memcpy(p, en->prefix, en->prefix_len), p += en->prefix_len;
 	if (en->opsize == 2)
 		*p++ = 0x66;
@@ -529,6 +546,22 @@ static void family_end(const char *name)
 static const unsigned sizes[] = { 1, 2, 4, 8 };
 
 /* Opcode for size: byte form `op8`, others `op8 + 1`. */
+/* The read-modify-write forms the SDM allows LOCK on (LOCK instruction page). */
+static bool lockable(size_t esc_len, uint8_t op8, int digit)
+{
+	if (esc_len)
+		return op8 == 0xb0 || op8 == 0xc0; /* CMPXCHG, XADD */
+	if (op8 < 0x38)
+		return (op8 & 7) == 0; /* ADD..XOR r/m, r */
+	switch (op8) {
+	case 0x80: return digit != 7;
+	case 0xf6: return digit == 2 || digit == 3;
+	case 0xfe: return digit == 0 || digit == 1;
+	case 0x86: return true;
+	default: return false;
+	}
+}
+
 static void run_sized(const char *family, uint8_t op8, int digit, int rm, unsigned imm8,
 		      unsigned immz, uint64_t undefined, const uint8_t *esc, size_t esc_len)
 {
@@ -539,6 +572,7 @@ static void run_sized(const char *family, uint8_t op8, int digit, int rm, unsign
 		struct encoding en = {
 			.opcode = op, .opcode_len = esc_len + 1, .opsize = sizes[s], .digit = digit,
 			.rm = rm, .imm_size = sizes[s] == 1 ? imm8 : (sizes[s] == 2 ? 2 : immz),
+			.lockable = lockable(esc_len, op8, digit),
 		};
 		if (immz == 0)
 			en.imm_size = sizes[s] == 1 ? imm8 : 0;
@@ -558,7 +592,8 @@ static void diff_alu(void)
 		for (int s = 1; s < 4; s++) {
 			uint8_t op83 = 0x83;
 			struct encoding en = { .opcode = &op83, .opcode_len = 1, .opsize = sizes[s],
-					       .digit = (int)op, .rm = -1, .imm_size = 1 };
+					       .digit = (int)op, .rm = -1, .imm_size = 1,
+					       .lockable = op != 7 };
 			run_encoding("alu", &en, undef);
 		}
 	}
@@ -733,7 +768,7 @@ static void diff_bits(void)
 			for (int i = 0; i < ITERATIONS; i++) {
 				struct diff_case c;
 				struct encoding en = { .opcode = op, .opcode_len = 2, .opsize = sizes[s],
-						       .digit = -1, .rm = -1 };
+						       .digit = -1, .rm = -1, .lockable = o > 0 };
 				random_case(&c);
 				struct operands ops = encode(&c, &en);
 				/* Mostly keep the bit offset within +-2 KiB bits. */
@@ -750,7 +785,7 @@ static void diff_bits(void)
 		for (int s = 1; s < 4; s++) {
 			uint8_t op[2] = { 0x0f, 0xba };
 			struct encoding en = { .opcode = op, .opcode_len = 2, .opsize = sizes[s], .digit = d,
-					       .rm = -1, .imm_size = 1 };
+					       .rm = -1, .imm_size = 1, .lockable = d > 4 };
 			run_encoding("bt-imm", &en, bt_undef);
 		}
 	for (int cc = 0; cc < 16; cc++) {
