@@ -392,8 +392,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	if (!vmx_caps.unrestricted && (vx->cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG)) {
 		memset(exit, 0, sizeof(*exit));
 		exit->reason = EXIT_ENTRY_FAILED;
-		exit->why = "the guest runs with CR0.PE or CR0.PG clear, which needs the "
-			    "unrestricted-guest feature this CPU lacks";
+		exit->why = "no unrestricted guest on this CPU: cannot run with CR0.PE or PG clear";
 		return;
 	}
 	vmcs_write(VMCS_GUEST_RSP, v->regs[GPR_RSP]);
@@ -420,8 +419,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		log_err("vmx: %s failed: %s (VM-instruction error %u)\n",
 			vx->launched ? "VMRESUME" : "VMLAUNCH",
 			st == 1 ? "VMfailInvalid: no current VMCS" : vmx_insn_error_name(err), err);
-		exit->why = st == 1 ? "VMfailInvalid: no valid current VMCS"
-				    : vmx_diagnose_guest_state();
+		/* Errors 7 and 8 are failed checks on the controls or the host
+		 * state: name the check; the others say it all. */
+		exit->why = st == 1		   ? "VMfailInvalid: no valid current VMCS"
+			    : err == 7 || err == 8 ? vmx_diagnose_guest_state()
+						   : vmx_insn_error_name(err);
 		return;
 	}
 	vx->launched = true;

@@ -135,9 +135,14 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 	e->native = reason;
 	if (reason & VMX_EXIT_REASON_FAILED_ENTRY) {
 		e->reason = EXIT_ENTRY_FAILED;
-		e->why = basic == VMX_EXIT_MSR_LOADING ? "VM entry failed loading MSRs"
+		/* Exit qualifications of a failed entry (SDM Vol. 3C, 27.8). */
+		uint64_t q = vmcs_read(VMCS_EXIT_QUAL);
+		e->why = basic == VMX_EXIT_MSR_LOADING	 ? "VM entry failed loading MSRs"
 		       : basic == VMX_EXIT_MACHINE_CHECK ? "machine check during VM entry"
-		       : vmx_diagnose_guest_state();
+		       : q == 2 ? "loading the PAE page-directory-pointer entries failed (reserved bits)"
+		       : q == 3 ? "NMI injection failed"
+		       : q == 4 ? "invalid VMCS link pointer"
+				: vmx_diagnose_guest_state();
 		return;
 	}
 	e->vectoring = vectoring_event();

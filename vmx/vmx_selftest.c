@@ -1,8 +1,8 @@
 /*
  * selftest=vmx-entry-fail: proves the VM-entry failure diagnosis on the
  * real (or emulated) CPU. A scratch vCPU, whose VMCS is first shown to
- * enter (it takes an EPT violation on its first fetch: its EPT maps
- * nothing), is corrupted in one way per case; the entry must fail the way
+ * enter (it takes an EPT violation on its first memory access: its EPT
+ * maps nothing), is corrupted in one way per case; the entry must fail the way
  * the SDM says and vmx_diagnose_guest_state() must name the corrupted
  * check. One line per case and a final PASS/FAIL line go to the log.
  */
@@ -104,9 +104,9 @@ static bool run_baseline(uint64_t ept_root)
 	if (scratch_vcpu(&v, ept_root))
 		return false;
 	vmx_ops.vcpu_run(&v, &exit);
-	bool ok = exit.reason == EXIT_NESTED_FAULT && exit.gpa == 0x100000;
+	bool ok = exit.reason == EXIT_NESTED_FAULT;
 	log_info(TAG ": baseline: %s (exit %#llx, guest-physical %#llx)\n",
-		 ok ? "entered, EPT violation at its first fetch" : "did NOT enter as expected",
+		 ok ? "entered, EPT violation at its first access" : "did NOT enter as expected",
 		 (unsigned long long)exit.native, (unsigned long long)exit.gpa);
 	if (exit.reason == EXIT_ENTRY_FAILED)
 		log_err(TAG ": baseline: %s\n", exit.why);
