@@ -82,7 +82,8 @@ static int decode_failure(int status, struct x86_emu_result *res)
 int x86_emulate_bytes(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
 		      const uint8_t *bytes, size_t avail, struct x86_emu_result *res)
 {
-	int d = x86_decode(bytes, avail, (enum x86_mode)st->mode, &res->insn);
+	int d = x86_decode_ex(bytes, avail, (enum x86_mode)st->mode, st->decode_options,
+			      &res->insn);
 
 	clear_result(res);
 	if (d == X86_DECODE_NEED_MORE) {
@@ -142,12 +143,13 @@ int x86_emulate(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
 		return decode_failure(X86_DECODE_TOO_LONG, res);
 	if (fetch(st, ops, linear, buf, have, res) != X86_EMU_OK)
 		return res->status;
-	d = x86_decode(buf, have, (enum x86_mode)st->mode, &res->insn);
+	d = x86_decode_ex(buf, have, (enum x86_mode)st->mode, st->decode_options, &res->insn);
 	if (d == X86_DECODE_NEED_MORE && have < limit) {
 		if (fetch(st, ops, linear + have, buf + have, limit - have, res) != X86_EMU_OK)
 			return res->status;
 		have = limit;
-		d = x86_decode(buf, have, (enum x86_mode)st->mode, &res->insn);
+		d = x86_decode_ex(buf, have, (enum x86_mode)st->mode, st->decode_options,
+				  &res->insn);
 	}
 	if (d == X86_DECODE_NEED_MORE) /* ran into the CS limit */
 		return decode_failure(X86_DECODE_TOO_LONG, res);

@@ -94,6 +94,7 @@ struct x86_cpu_state {
 	uint64_t efer;
 	uint8_t cpl;
 	uint8_t mode; /* enum x86_mode of the code being run (from CS and EFER) */
+	uint8_t decode_options; /* X86_DECODE_* (e.g. X86_DECODE_AMD on AMD hosts) */
 };
 
 /* Returned by the emulator and by callbacks. */

@@ -8,7 +8,10 @@
 #define CR0_NW (1ull << 29)
 #define CR0_CD (1ull << 30)
 #define CR0_PG (1ull << 31)
+#define CR4_PAE (1ull << 5)
 #define CR4_UMIP (1ull << 11)
+#define EFER_LME (1ull << 8)
+#define EFER_LMA (1ull << 10)
 
 static bool privileged(const struct emu *e)
 {
@@ -33,29 +36,57 @@ static uint64_t *cr_slot(struct x86_cpu_state *st, unsigned cr)
 	}
 }
 
-/* Architectural checks on a CR0 or CR8 value (SDM 2.5, MOV CR #GP list). */
-static bool cr_value_valid(unsigned cr, uint64_t val)
+/*
+ * Architectural checks on a CR value (SDM 2.5 and the MOV CR #GP list;
+ * long-mode activation rules of SDM 9.8.5): PG needs PE, NW needs CD,
+ * paging with EFER.LME needs CR4.PAE, 64-bit code cannot turn paging off,
+ * PAE cannot be cleared while long mode is active.
+ */
+static bool cr_value_valid(const struct emu *e, unsigned cr, uint64_t val)
 {
-	if (cr == 0)
-		return (val >> 32) == 0 && !((val & CR0_PG) && !(val & X86_CR0_PE)) &&
-		       !((val & CR0_NW) && !(val & CR0_CD));
+	const struct x86_cpu_state *st = e->st;
+
+	if (cr == 0) {
+		if ((val >> 32) || ((val & CR0_PG) && !(val & X86_CR0_PE)) ||
+		    ((val & CR0_NW) && !(val & CR0_CD)))
+			return false;
+		if ((val & CR0_PG) && !(st->cr0 & CR0_PG) && (st->efer & EFER_LME) &&
+		    !(st->cr4 & CR4_PAE))
+			return false;
+		return (val & CR0_PG) || !emu_64(e);
+	}
+	if (cr == 4)
+		return (val & CR4_PAE) || !(st->efer & EFER_LMA);
 	if (cr == 8)
 		return val <= 15;
 	return true;
+}
+
+/* The CPU sets EFER.LMA when paging turns on with LME=1 and clears it when
+ * paging turns off. */
+static void update_long_mode_active(struct x86_cpu_state *st)
+{
+	if ((st->cr0 & CR0_PG) && (st->efer & EFER_LME))
+		st->efer |= EFER_LMA;
+	else
+		st->efer &= ~EFER_LMA;
 }
 
 static int write_cr(struct emu *e, unsigned cr, uint64_t val)
 {
 	int r;
 
-	if (!cr_value_valid(cr, val))
+	if (!cr_value_valid(e, cr, val))
 		return emu_gp0(e);
 	if (!e->ops->write_cr)
 		return X86_EMU_UNHANDLED;
 	r = e->ops->write_cr(e->ops->ctx, cr, val, e->fault);
-	if (r == X86_EMU_OK)
-		*cr_slot(e->st, cr) = val;
-	return r;
+	if (r != X86_EMU_OK)
+		return r;
+	*cr_slot(e->st, cr) = val;
+	if (cr == 0)
+		update_long_mode_active(e->st);
+	return X86_EMU_OK;
 }
 
 /* 0F 20 / 0F 22; LOCK selects CR8 (AMD's encoding for 32-bit code). */

@@ -1239,6 +1239,33 @@ static void test_misc_forms(void)
 	CHECK(st.rflags & X86_FLAGS_CF);
 }
 
+/* CR0.PG with EFER.LME sets EFER.LMA (SDM 9.8.5), with its #GP rules. */
+static void test_long_mode_activation(void)
+{
+	struct x86_cpu_state st;
+	protected32(&st);
+	st.efer = 1ull << 8; /* LME */
+	st.gpr[X86_RAX] = 0x80000011;
+	CHECK_EQ(run(&st, "0f 22 c0"), X86_EMU_FAULT); /* no CR4.PAE */
+	CHECK(is_fault(X86_EXC_GP, 0));
+	st.cr4 |= 1ull << 5;
+	CHECK_EQ(run(&st, "0f 22 c0"), X86_EMU_OK);
+	CHECK_EQ(st.efer, (1ull << 8) | (1ull << 10));
+	st.gpr[X86_RAX] = 0;
+	CHECK_EQ(run(&st, "0f 22 e0"), X86_EMU_FAULT); /* clear PAE in long mode */
+	st.gpr[X86_RAX] = 0x11;
+	CHECK_EQ(run(&st, "0f 22 c0"), X86_EMU_OK); /* paging off: LMA clears */
+	CHECK_EQ(st.efer, 1ull << 8);
+	long64(&st);
+	st.gpr[X86_RAX] = 0x11;
+	CHECK_EQ(run(&st, "0f 22 c0"), X86_EMU_FAULT); /* paging off in 64-bit code */
+	/* AMD branch semantics through the state's decode options. */
+	st.decode_options = X86_DECODE_AMD;
+	st.rip = 0x1000;
+	CHECK_EQ(run(&st, "66 e9 10 00"), X86_EMU_OK);
+	CHECK_EQ(st.rip, 0x1014);
+}
+
 /* Locked read-modify-writes go through cmpxchg_mem; a lost race retries. */
 static void test_locked_atomic_writes(void)
 {
@@ -1312,5 +1339,6 @@ int main(void)
 	RUN(test_interrupt_flag_and_shadows);
 	RUN(test_misc_forms);
 	RUN(test_locked_atomic_writes);
+	RUN(test_long_mode_activation);
 	return check_summary();
 }
