@@ -46,7 +46,9 @@ static const uint32_t lazy_msrs[LAZY_MSR_COUNT] = {
 	[LAZY_LSTAR] = MSR_LSTAR, [LAZY_CSTAR] = MSR_CSTAR, [LAZY_SFMASK] = MSR_SFMASK,
 };
 
-/* MSRs the VMCS loads and saves itself: the guest uses them directly. */
+/* MSRs the VMCS loads and saves itself: the guest uses them directly.
+ * EFER is switched by the VMCS too but stays intercepted: its writes go
+ * through hv/cr.c's checks and the IA-32e mode entry control follows it. */
 static const uint32_t passthrough_msrs[] = {
 	MSR_FS_BASE, MSR_GS_BASE, MSR_SYSENTER_CS, MSR_SYSENTER_ESP, MSR_SYSENTER_EIP, MSR_PAT,
 };
@@ -362,12 +364,18 @@ static void inject(struct vmx_vcpu *vx, const struct event *e)
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* While a vCPU owns them the CPU holds the truth (SWAPGS changes
+ * KERNEL_GS_BASE without an exit): read them back before another vCPU's
+ * values go in. */
 static void load_lazy_msrs(struct vmx_vcpu *vx)
 {
 	unsigned cpu = this_cpu()->cpu_id;
+	struct vmx_vcpu *old = lazy_msr_owner[cpu];
 
-	if (lazy_msr_owner[cpu] == vx)
+	if (old == vx)
 		return;
+	for (unsigned i = 0; old && i < LAZY_MSR_COUNT; i++)
+		old->lazy_msr[i] = rdmsr(lazy_msrs[i]);
 	for (unsigned i = 0; i < LAZY_MSR_COUNT; i++)
 		wrmsr(lazy_msrs[i], vx->lazy_msr[i]);
 	lazy_msr_owner[cpu] = vx;
@@ -614,7 +622,8 @@ static bool vmx_get_hw_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	uint32_t field = vmcs_msr_field(msr);
 
 	if (lazy >= 0) {
-		*val = to_vmx(v)->lazy_msr[lazy];
+		struct vmx_vcpu *vx = to_vmx(v);
+		*val = lazy_msr_owner[this_cpu()->cpu_id] == vx ? rdmsr(msr) : vx->lazy_msr[lazy];
 		return true;
 	}
 	if (!field)
@@ -644,7 +653,7 @@ static bool vmx_set_hw_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 			return false;
 		vx->lazy_msr[lazy] = val;
 		if (lazy_msr_owner[this_cpu()->cpu_id] == vx)
-			lazy_msr_owner[this_cpu()->cpu_id] = 0; /* reload at the next entry */
+			wrmsr(msr, val);
 		return true;
 	}
 	if (!field)

@@ -130,12 +130,13 @@ bool vmx_caps_init(const char **why)
 		*why = "VMX without EPT is not supported";
 		return false;
 	}
-	if (!compute(exit, 0, EXIT_HOST_64BIT | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
+	/* DR7 and DEBUGCTL are the guest's when the CPU can switch them. */
+	if (!compute(exit, EXIT_SAVE_DEBUG, EXIT_HOST_64BIT | EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER |
 		     EXIT_LOAD_EFER, &c->exit)) {
 		*why = "VM-exit controls: 64-bit host or PAT/EFER switching unavailable";
 		return false;
 	}
-	if (!compute(entry, 0, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &c->entry) ||
+	if (!compute(entry, ENTRY_LOAD_DEBUG, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, &c->entry) ||
 	    !(entry.may & ENTRY_IA32E_GUEST)) {
 		*why = "VM-entry controls: PAT/EFER loading or IA-32e mode guests unavailable";
 		return false;
