@@ -1,7 +1,8 @@
 /*
  * Data movement: MOV (register, immediate, moffs, Sreg forms), MOVZX,
- * MOVSX, MOVSXD, MOVNTI, XCHG, CMOVcc, LEA, XLAT, BSWAP and the
- * accumulator extensions CBW/CWDE/CDQE and CWD/CDQ/CQO (SDM Vol. 2).
+ * MOVSX, MOVSXD, MOVNTI, XCHG, CMOVcc, LEA, XLAT, BSWAP, the far-pointer
+ * loads LDS/LES/LSS/LFS/LGS and the accumulator extensions CBW/CWDE/CDQE
+ * and CWD/CDQ/CQO (SDM Vol. 2).
  */
 #include "emulate/emu.h"
 
@@ -139,6 +140,24 @@ static int mov_to_sreg(struct emu *e)
 	return emu_load_segment(e, e->in->reg & 7, (uint16_t)sel);
 }
 
+/* LDS/LES (C5/C4), LSS/LFS/LGS (0F B2/B4/B5): offset then selector. */
+static int load_far_pointer(struct emu *e, unsigned seg)
+{
+	struct emu_operand rm;
+	uint64_t offset, sel;
+	int r;
+
+	emu_rm_operand(e, e->in->opsize, &rm);
+	r = emu_op_read(e, &rm, &offset);
+	if (r == X86_EMU_OK)
+		r = emu_read_int(e, rm.seg, (rm.ea + rm.size) & emu_addr_mask(e), 2, &sel);
+	if (r == X86_EMU_OK)
+		r = emu_load_segment(e, seg, (uint16_t)sel);
+	if (r == X86_EMU_OK)
+		emu_set_gpr(e, e->in->reg, e->in->opsize, offset);
+	return r;
+}
+
 /* 0F 40-4F: CMOVcc. The source is read (and may fault) either way. */
 static int cmov(struct emu *e)
 {
@@ -237,6 +256,8 @@ static int exec_one_byte(struct emu *e)
 	case 0x98: return extend_accumulator(e);
 	case 0x99: return sign_into_rdx(e);
 	case 0xd7: return xlat(e);
+	case 0xc4: return load_far_pointer(e, X86_SEG_ES);
+	case 0xc5: return load_far_pointer(e, X86_SEG_DS);
 	case 0x63:
 		if (!emu_64(e))
 			return X86_EMU_UNHANDLED; /* ARPL */
@@ -263,6 +284,9 @@ int emu_exec_mov(struct emu *e)
 	case 0xbe: return mov_extend(e, 1, true);
 	case 0xbf: return mov_extend(e, 2, true);
 	case 0xc3: return movnti(e);
+	case 0xb2: return load_far_pointer(e, X86_SEG_SS);
+	case 0xb4: return load_far_pointer(e, X86_SEG_FS);
+	case 0xb5: return load_far_pointer(e, X86_SEG_GS);
 	default: return X86_EMU_UNHANDLED;
 	}
 }

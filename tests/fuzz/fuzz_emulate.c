@@ -141,7 +141,10 @@ static int fake_write_msr(void *ctx, uint32_t msr, uint64_t val, struct x86_faul
 
 static void fake_cpuid(void *ctx, uint32_t leaf, uint32_t sub, uint32_t out[4])
 {
-	out[0] = leaf, out[1] = sub, out[2] = ~leaf, out[3] = ~sub;
+	out[0] = leaf;
+	out[1] = sub;
+	out[2] = ~leaf;
+	out[3] = ~sub;
 }
 
 static void fake_invlpg(void *ctx, uint64_t linear)

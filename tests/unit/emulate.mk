@@ -35,7 +35,7 @@ fuzz-emulate: $(EMU_FUZZ_DIR)/fuzz_emulate
 	@if $(EMU_FUZZ_DIR)/fuzz_emulate -max_total_time=$(EMU_FUZZ_SECONDS) -seed=1 \
 		-artifact_prefix=$(EMU_FUZZ_DIR)/artifacts/ $(EMU_FUZZ_DIR)/corpus \
 		> $(EMU_FUZZ_DIR)/log 2>&1; then \
-		echo "PASS fuzz_emulate ($$(grep -o 'Done [0-9]* runs' $(EMU_FUZZ_DIR)/log))"; \
+		echo "PASS fuzz_emulate ($$(grep -ao 'Done [0-9]* runs' $(EMU_FUZZ_DIR)/log))"; \
 	else \
 		tail -30 $(EMU_FUZZ_DIR)/log; echo "FAIL fuzz_emulate"; exit 1; \
 	fi

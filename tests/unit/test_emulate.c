@@ -1239,6 +1239,39 @@ static void test_misc_forms(void)
 	CHECK(st.rflags & X86_FLAGS_CF);
 }
 
+static void test_far_pointer_loads(void)
+{
+	struct x86_cpu_state st;
+	real_mode(&st);
+	st.gpr[X86_RBX] = 0x200;
+	wr16(0x200, 0x1234);
+	wr16(0x202, 0xb800);
+	CHECK_EQ(run(&st, "c4 3f"), X86_EMU_OK); /* les di, [bx] */
+	CHECK_EQ(st.gpr[X86_RDI], 0x1234);
+	CHECK_EQ(st.seg[X86_SEG_ES].base, 0xb8000);
+	CHECK_EQ(run(&st, "c5 37"), X86_EMU_OK); /* lds si, [bx] */
+	CHECK_EQ(st.seg[X86_SEG_DS].sel, 0xb800);
+	st.seg[X86_SEG_DS].base = 0;
+	wr32(0x300, 0x00abcdef);
+	wr16(0x304, 0x5000);
+	st.gpr[X86_RBX] = 0x300;
+	CHECK_EQ(run(&st, "66 0f b2 27"), X86_EMU_OK); /* lss esp, [bx] */
+	CHECK_EQ(st.gpr[X86_RSP], 0x00abcdef);
+	CHECK_EQ(st.seg[X86_SEG_SS].base, 0x50000);
+	CHECK_EQ(run(&st, "0f b4 07"), X86_EMU_OK); /* lfs ax, [bx] */
+	CHECK_EQ(st.seg[X86_SEG_FS].sel, 0x00ab); /* 16-bit offset, selector after it */
+	CHECK_EQ(run(&st, "0f b5 07"), X86_EMU_OK); /* lgs ax, [bx] */
+	/* Protected mode: a bad selector faults and nothing changes. */
+	protected32(&st);
+	install_gdt(&st);
+	wr32(0x300, 0x1000);
+	wr16(0x304, 0x20);
+	st.gpr[X86_RBX] = 0x300;
+	CHECK_EQ(run(&st, "0f b4 03"), X86_EMU_FAULT); /* lfs eax, [ebx] */
+	CHECK(is_fault(X86_EXC_NP, 0x20));
+	CHECK_EQ(st.gpr[X86_RAX], 0);
+}
+
 /* CR0.PG with EFER.LME sets EFER.LMA (SDM 9.8.5), with its #GP rules. */
 static void test_long_mode_activation(void)
 {
@@ -1340,5 +1373,6 @@ int main(void)
 	RUN(test_misc_forms);
 	RUN(test_locked_atomic_writes);
 	RUN(test_long_mode_activation);
+	RUN(test_far_pointer_loads);
 	return check_summary();
 }

@@ -84,6 +84,21 @@ static void emit_u64(struct emitter *e, uint64_t v)
 	emit(e, &v, 8);
 }
 
+/* Two opcode bytes and a 32- or 64-bit operand. */
+static void emit_op32(struct emitter *e, uint8_t b0, uint8_t b1, uint32_t v)
+{
+	emit_b(e, b0);
+	emit_b(e, b1);
+	emit_u32(e, v);
+}
+
+static void emit_op64(struct emitter *e, uint8_t b0, uint8_t b1, const void *p)
+{
+	emit_b(e, b0);
+	emit_b(e, b1);
+	emit_u64(e, (uint64_t)(uintptr_t)p);
+}
+
 /* mov [rax + disp32], reg  or  mov reg, [rax + disp32] */
 static void emit_mov_rax_slot(struct emitter *e, unsigned reg, uint32_t disp, bool load)
 {
@@ -119,9 +134,9 @@ static void build_trampoline(const uint8_t *insn, size_t len)
 	struct emitter e = { code };
 
 	emit(&e, push_saved, sizeof(push_saved));
-	emit_b(&e, 0x48), emit_b(&e, 0xb8), emit_u64(&e, (uint64_t)(uintptr_t)&native);
+	emit_op64(&e, 0x48, 0xb8, &native);                          /* mov rax, &native */
 	emit_mov_rax_slot(&e, 4, OFF_HOST_RSP, false);
-	emit_b(&e, 0xff), emit_b(&e, 0xb0), emit_u32(&e, OFF_FLAGS); /* push [rax+flags] */
+	emit_op32(&e, 0xff, 0xb0, OFF_FLAGS);                        /* push [rax+flags] */
 	emit_b(&e, 0x9d);                                            /* popfq */
 	for (unsigned r = 0; r < 16; r++)
 		emit_xmm_slot(&e, r, OFF_XMM + 16 * r, true);
@@ -129,15 +144,15 @@ static void build_trampoline(const uint8_t *insn, size_t len)
 		emit_mov_rax_slot(&e, r, r * 8, true);
 	emit_mov_rax_slot(&e, 0, 0, true);
 	emit(&e, insn, len);
-	emit_b(&e, 0x48), emit_b(&e, 0xa3), emit_u64(&e, (uint64_t)(uintptr_t)&native.gpr[0]);
-	emit_b(&e, 0x48), emit_b(&e, 0xb8), emit_u64(&e, (uint64_t)(uintptr_t)&native);
+	emit_op64(&e, 0x48, 0xa3, &native.gpr[0]);                   /* mov [abs], rax */
+	emit_op64(&e, 0x48, 0xb8, &native);                          /* mov rax, &native */
 	for (unsigned r = 1; r < 16; r++)
 		emit_mov_rax_slot(&e, r, r * 8, false);
 	for (unsigned r = 0; r < 16; r++)
 		emit_xmm_slot(&e, r, OFF_XMM + 16 * r, false);
 	emit_mov_rax_slot(&e, 4, OFF_HOST_RSP, true);
 	emit_b(&e, 0x9c);                                            /* pushfq */
-	emit_b(&e, 0x8f), emit_b(&e, 0x80), emit_u32(&e, OFF_FLAGS); /* pop [rax+flags] */
+	emit_op32(&e, 0x8f, 0x80, OFF_FLAGS);                        /* pop [rax+flags] */
 	emit_b(&e, 0xfc); /* cld: the C ABI needs DF clear */
 	emit(&e, pop_saved, sizeof(pop_saved));
 	emit_b(&e, 0xc3);
@@ -389,14 +404,16 @@ static struct operands encode(struct diff_case *c, const struct encoding *en)
 		rex = 0;
 	if (mem && en->lockable && rnd_below(2))
 		*p++ = 0xf0;
-	memcpy(p, en->prefix, en->prefix_len), p += en->prefix_len;
+	memcpy(p, en->prefix, en->prefix_len);
+	p += en->prefix_len;
 	if (en->opsize == 2)
 		*p++ = 0x66;
 	if (addr32)
 		*p++ = 0x67;
 	if (rex)
 		*p++ = rex;
-	memcpy(p, en->opcode, en->opcode_len), p += en->opcode_len;
+	memcpy(p, en->opcode, en->opcode_len);
+	p += en->opcode_len;
 	if (en->rm != -4) {
 		if (!mem) {
 			*p++ = (uint8_t)(0xc0 | ((reg & 7) << 3) | (rm & 7));
