@@ -150,6 +150,7 @@ static int iret(struct emu *e)
 	if (emu_protected(e) && ((cs & 3) != e->st->cpl || ((flags & X86_FLAGS_VM) && size != 2)))
 		return X86_EMU_UNHANDLED; /* privilege change or return to VM86 */
 	e->st->rflags = (e->st->rflags & ~mask) | (flags & mask) | X86_FLAGS_FIXED1;
+	e->loaded_rf = true;
 	r = far_jump(e, (uint16_t)cs, ip);
 	if (r != X86_EMU_OK || !emu_64(e))
 		return r;

@@ -19,6 +19,7 @@ struct emu {
 	uint64_t next_rip;               /* RIP after this instruction */
 	bool rep_incomplete;
 	bool retry;                      /* a locked write found memory changed */
+	bool loaded_rf;                  /* IRET set RFLAGS.RF from its frame */
 	uint8_t shadow;                  /* enum x86_shadow */
 	/* The last memory read of a locked instruction: its write compares
 	 * against this (see emu_write). */

@@ -60,7 +60,8 @@ int x86_emulate_insn(struct x86_cpu_state *st, const struct x86_emu_ops *ops,
 	if (r == X86_EMU_OK || r == X86_EMU_HALT) {
 		if (!e.rep_incomplete)
 			work.rip = e.next_rip;
-		work.rflags &= ~X86_FLAGS_RF; /* SDM 17.3.1.1: cleared on completion */
+		if (!e.loaded_rf) /* SDM 17.3.1.1: cleared on completion, but IRET loads it */
+			work.rflags &= ~X86_FLAGS_RF;
 		*st = work;
 	}
 	res->rep_incomplete = e.rep_incomplete;

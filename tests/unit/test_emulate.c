@@ -728,6 +728,15 @@ static void test_real_mode_far_transfers(void)
 	CHECK_EQ(st.rip, 0x10);
 	CHECK_EQ(st.seg[X86_SEG_CS].base, 0x7000);
 	CHECK_EQ(st.rflags, 0x0202 | X86_FLAGS_DF | X86_FLAGS_CF);
+	/* 32-bit IRET loads RF (kept, unlike other instructions clear it) but
+	 * not VM, VIF, VIP in real mode. */
+	wr32(0x8ff4, 0x20);
+	wr32(0x8ff8, 0x0700);
+	wr32(0x8ffc, 0x0202 | X86_FLAGS_RF | X86_FLAGS_VM | X86_FLAGS_VIF);
+	st.gpr[X86_RSP] = 0xff4;
+	CHECK_EQ(run(&st, "66 cf"), X86_EMU_OK);
+	CHECK_EQ(st.rflags, 0x0202 | X86_FLAGS_RF);
+	st.rflags = X86_FLAGS_FIXED1;
 	/* RETF imm16 releases parameters. */
 	wr16(0x8ffa, 0x0020);
 	wr16(0x8ffc, 0x0800);
