@@ -87,7 +87,6 @@ struct __attribute__((packed)) desc_ptr {
 };
 
 static inline void lidt(const struct desc_ptr *p) { __asm__ volatile("lidt %0" :: "m"(*p)); }
-static inline void sidt(struct desc_ptr *p) { __asm__ volatile("sidt %0" : "=m"(*p)); }
 
 #define CR0_PE (1u << 0)
 #define CR0_TS (1u << 3)

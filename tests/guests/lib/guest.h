@@ -32,7 +32,6 @@
 #define ECHO_FIFO_SIZE 4096
 
 /* Verdict codes lib/ itself may end a guest with; guests use 1..0x6F. */
-#define VERDICT_PASS 0
 #define VERDICT_BAD_MAGIC 0x70      /* EAX was not 0x2BADB002 at entry */
 #define VERDICT_BAD_MEMMAP 0x71     /* no memory map, or the image is not in RAM */
 #define VERDICT_UNEXPECTED_EXC 0x7E /* an exception nobody asked for */
