@@ -20,6 +20,7 @@ enum {
 	FAIL_INS_REGS,
 	FAIL_INS_GUARD,
 	FAIL_REP_ZERO,
+	FAIL_REP_BULK,
 };
 
 struct string_io {
@@ -225,6 +226,28 @@ static void check_rep_zero(void)
 	      "rep outsb with ECX=0 sends nothing and leaves ESI");
 }
 
+/* A whole FIFO in one instruction each way: a hypervisor that emulates
+ * REP in chunks must resume each one exactly where it stopped. */
+static uint8_t bulk[2 * 4096] __attribute__((aligned(4096)));
+
+static void check_rep_bulk(void)
+{
+	uint8_t *src = bulk + 0x800, *dst = pages + 0x7FF;
+	for (unsigned i = 0; i < ECHO_FIFO_SIZE; i++)
+		src[i] = pattern(i) ^ (uint8_t)(i >> 8);
+	memset(pages, 0, sizeof(pages));
+	echo_reset();
+	struct string_io out = { .op = OP_OUTS + 2, .esi = (uint32_t)src, .ecx = ECHO_FIFO_SIZE / 4 };
+	string_io(&out);
+	uint32_t queued = echo_count();
+	struct string_io in = { .op = OP_INS, .edi = (uint32_t)dst, .ecx = ECHO_FIFO_SIZE };
+	string_io(&in);
+	check(queued == ECHO_FIFO_SIZE && echo_count() == 0 && !memcmp(src, dst, ECHO_FIFO_SIZE) &&
+		      out.ecx == 0 && out.esi == (uint32_t)src + ECHO_FIFO_SIZE && in.ecx == 0 &&
+		      in.edi == (uint32_t)dst + ECHO_FIFO_SIZE && dst[-1] == 0 && dst[ECHO_FIFO_SIZE] == 0,
+	      FAIL_REP_BULK, "rep outsd x1024 then rep insb x4096 over a page boundary (%u bytes queued)", queued);
+}
+
 void guest_main(void)
 {
 	if (!device_present())
@@ -241,5 +264,6 @@ void guest_main(void)
 				rep_ins(size_log2, df, a16);
 			}
 	check_rep_zero();
+	check_rep_bulk();
 	echo_reset();
 }
