@@ -1,6 +1,7 @@
 # Test guests: freestanding multiboot1 ELF32 kernels, one area each (see
 # tests/guests/README.md). Included by the top Makefile; `make guests`
-# builds build/guests/NAME.elf for every NAME in GUESTS.
+# builds build/guests/NAME.elf for every NAME in GUESTS (32-bit C) and
+# GUESTS64 (64-bit C, below).
 #
 # A guest is tests/guests/NAME.c plus any tests/guests/NAME_*.asm, linked
 # with everything in tests/guests/lib/.
