@@ -129,7 +129,7 @@ if ! download; then
 	resolve || die "cannot resolve after apt-get update"
 	download || { cat "$CACHE/download.log" >&2; die "apt-get download failed"; }
 fi
-say "downloaded $(ls "$CACHE/debs.new" | wc -l) packages in $((SECONDS - t0)) s"
+say "downloaded $(find "$CACHE/debs.new" -name '*.deb' | wc -l) packages in $((SECONDS - t0)) s"
 
 rm -rf "$CACHE/root" "$CACHE/debs"
 mv "$CACHE/debs.new" "$CACHE/debs"
@@ -156,8 +156,9 @@ done
 # kbuild's host programs are dynamically linked (libelf1, libssl3, zlib1g):
 # name what is missing instead of failing later inside kbuild.
 missing=$(ldd "$CACHE"/headers/scripts/mod/modpost "$CACHE"/headers/tools/objtool/objtool \
-	"$CACHE"/headers/scripts/basic/fixdep 2>/dev/null | awk '/not found/ { print $1 }' | sort -u)
-[ -z "$missing" ] || die "kbuild needs libraries this host lacks: $(echo $missing) (apt-get install libelf1 libssl3 zlib1g)"
+	"$CACHE"/headers/scripts/basic/fixdep 2>/dev/null | awk '/not found/ { print $1 }' | sort -u |
+	tr '\n' ' ')
+[ -z "$missing" ] || die "kbuild needs libraries this host lacks: $missing(apt-get install libelf1 libssl3 zlib1g)"
 
 cat > "$CACHE/VERSION" <<EOF
 KERNEL_ABI=$KERNEL_ABI

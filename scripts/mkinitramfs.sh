@@ -61,6 +61,7 @@ hostname -F /etc/hostname
 # Module options on the kernel command line (hvdev.NAME=VALUE) go to insmod,
 # as modprobe would pass them.
 opts=$(tr ' ' '\n' < /proc/cmdline | sed -n 's/^hvdev\.//p' | tr '\n' ' ')
+# shellcheck disable=SC2086 # one word per option
 if ! insmod /lib/modules/hvdev.ko $opts; then
 	echo "dom0: hvdev.ko did not load, so there is no /dev/hv (see the kernel log above)"
 fi
