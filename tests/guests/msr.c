@@ -15,6 +15,9 @@ enum {
 	FAIL_SYSENTER,
 	FAIL_DENIED_READ,
 	FAIL_DENIED_WRITE,
+	FAIL_APIC_BASE_WRITE,
+	FAIL_PAT_INVALID,
+	FAIL_EFER_SVME,
 };
 
 #define MSR_TSC 0x10
@@ -24,6 +27,7 @@ enum {
 #define APIC_BASE_BSP (1u << 8)
 #define APIC_BASE_DEFAULT 0xFEE00000u
 #define GP_VECTOR 13
+#define EFER_SVME (1u << 12)
 
 /* Reads an MSR that must not fault; a fault fails check `code`. */
 static bool read_ok(uint32_t msr, uint64_t *v, uint32_t code)
@@ -65,6 +69,34 @@ static void check_reads(void)
 		check(true, FAIL_MISC_ENABLE, "IA32_MISC_ENABLE reads (0x%llx)", v);
 }
 
+/* A write that must #GP(0) and leave the MSR as it was. */
+static void expect_write_refused(uint32_t msr, uint64_t v, uint32_t code, const char *what)
+{
+	uint64_t before = 0, after = 0;
+	uint32_t err = 0;
+	if (!read_ok(msr, &before, code))
+		return;
+	int vec = wrmsr_checked(msr, v, &err);
+	read_ok(msr, &after, code);
+	if (after != before)
+		wrmsr(msr, before);
+	check(vec == GP_VECTOR && err == 0 && after == before, code, "%s: #GP(0), MSR unchanged (vector %d, 0x%llx)",
+	      what, vec, after);
+}
+
+/* Kestrel's APIC_BASE takes back its own value only (docs/ABI.md). */
+static void check_apic_base_writes(void)
+{
+	uint64_t v;
+	uint32_t err;
+	if (!read_ok(MSR_APIC_BASE, &v, FAIL_APIC_BASE_WRITE))
+		return;
+	int vec = wrmsr_checked(MSR_APIC_BASE, v, &err);
+	check(vec < 0, FAIL_APIC_BASE_WRITE, "IA32_APIC_BASE takes back the value it reads (vector %d)", vec);
+	expect_write_refused(MSR_APIC_BASE, (v & 0xFFF) | 0xFED00000u, FAIL_APIC_BASE_WRITE,
+			     "IA32_APIC_BASE moved to 0xFED00000");
+}
+
 /* The EFER bits a guest may change, each only if CPUID shows its feature
  * (a write of an unsupported bit is itself a #GP, APM Vol. 2 3.1.7). */
 static void check_efer(void)
@@ -81,6 +113,7 @@ static void check_efer(void)
 	uint64_t efer;
 	if (!read_ok(MSR_EFER, &efer, FAIL_EFER))
 		return;
+	expect_write_refused(MSR_EFER, efer | EFER_SVME, FAIL_EFER_SVME, "EFER.SVME with SVM hidden");
 	for (unsigned i = 0; i < ARRAY_SIZE(bits); i++) {
 		if (!(ext.edx & bits[i].cpuid_edx_bit)) {
 			note("EFER.%s: feature not in CPUID, skipped", bits[i].name);
@@ -134,6 +167,8 @@ void guest_main(void)
 	check_reads();
 	/* Every byte a valid memory type (0, 1, 4-7), else #GP (SDM Vol. 3 13.12.2). */
 	round_trip(MSR_PAT, "IA32_PAT", 0x0007010600050104ull, FAIL_PAT);
+	expect_write_refused(MSR_PAT, 0x0007040600070402ull, FAIL_PAT_INVALID, "IA32_PAT with memory type 2");
+	check_apic_base_writes();
 	/* LSTAR/CSTAR must be canonical; SFMASK has 32 defined bits. */
 	round_trip(0xC0000081, "STAR", 0x001B000812345678ull, FAIL_SYSCALL_MSRS);
 	round_trip(0xC0000082, "LSTAR", 0xFFFFFFFF81234560ull, FAIL_SYSCALL_MSRS);
