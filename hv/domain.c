@@ -119,7 +119,8 @@ struct domain *domain_create(const char *name, uint64_t ram_bytes)
 
 	if (!d)
 		return 0;
-	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || domain_start(d)) {
+	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || testdev_mmio_register(d) ||
+	    domain_start(d)) {
 		log_err("domain %u (%s): out of memory creating it\n", d->id, name);
 		domain_destroy(d);
 		return 0;

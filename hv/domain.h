@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/mmio.h"
 #include "hv/testdev.h"
 #include "hv/vplatform.h"
 #include "hv/vuart.h"
@@ -34,6 +35,9 @@ struct domain {
 
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned nr_vcpus;
+
+	struct mmio_region mmio[MMIO_MAX_REGIONS];
+	unsigned mmio_count;
 
 	struct vuart uart;
 	struct testdev testdev;

@@ -7,7 +7,9 @@
 #include "hv/domain.h"
 #include "hv/hypercall.h"
 #include "hv/io.h"
+#include "hv/layout.h"
 #include "hv/log.h"
+#include "hv/mmio.h"
 #include "hv/msr.h"
 #include "hv/vcpu.h"
 #include "hv/x86.h"
@@ -108,6 +110,12 @@ static void handle_cr_write(struct vcpu *v, struct vm_exit *e)
 
 static void handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 {
+	const struct p2m_range *r = p2m_lookup(&v->dom->p2m, e->gpa >> PAGE_SHIFT);
+
+	if (r && r->type == P2M_MMIO_EMUL) {
+		mmio_emulate(v, e->gpa);
+		return;
+	}
 	domain_kill(v->dom, "access to guest-physical %#llx, which is not RAM (%s%s, rip %#llx)",
 		    (unsigned long long)e->gpa,
 		    (e->qual & NESTED_FAULT_FETCH) ? "fetch" :

@@ -11,7 +11,7 @@
 /* Repetitions done per exit before letting the guest (and interrupts) in. */
 #define STRING_IO_BATCH 1024
 
-static void port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+void io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
 {
 	struct domain *d = v->dom;
 
@@ -79,12 +79,12 @@ static bool string_io_one(struct vcpu *v, struct string_io *s, uint16_t port)
 	if (vcpu_code_mode(v) != X86_MODE_64)
 		linear &= 0xffffffffu;
 	if (s->in) {
-		port_access(v, port, s->size, true, &val);
+		io_port_access(v, port, s->size, true, &val);
 		st = guest_virt_write(v, linear, &val, s->size, access, &pf_error, &fault_addr);
 	} else {
 		st = guest_virt_read(v, linear, &val, s->size, access, &pf_error, &fault_addr);
 		if (st == GVA_OK)
-			port_access(v, port, s->size, false, &val);
+			io_port_access(v, port, s->size, false, &val);
 	}
 	if (st == GVA_PAGE_FAULT) {
 		vcpu_inject_page_fault(v, fault_addr, pf_error);
@@ -131,7 +131,7 @@ void io_handle_exit(struct vcpu *v, const struct vm_exit *exit)
 		return;
 	}
 	uint32_t val = (uint32_t)v->regs[GPR_RAX];
-	port_access(v, exit->io.port, exit->io.size, exit->io.in, &val);
+	io_port_access(v, exit->io.port, exit->io.size, exit->io.in, &val);
 	if (exit->io.in) {
 		uint64_t mask = size_mask(exit->io.size);
 		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */

@@ -2,11 +2,15 @@
 #ifndef HV_IO_H
 #define HV_IO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/hvm.h"
 
 struct vcpu;
+
+/* One port access by the guest, to whichever device claims the port. */
+void io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
 
 /* Carries out the I/O instruction behind `exit` and moves RIP past it
  * (string instructions may take several exits, like the hardware). */

@@ -1,6 +1,8 @@
 #include "hv/testdev.h"
 
 #include "hv/domain.h"
+#include "hv/layout.h"
+#include "hv/string.h"
 #include "hv/vcpu.h"
 
 static uint8_t fifo_pop(struct testdev *t)
@@ -65,4 +67,39 @@ bool testdev_io(struct domain *d, uint16_t port, unsigned size, bool in, uint32_
 	default:
 		return false;
 	}
+}
+
+static uint64_t mmio_read(void *ctx, uint64_t offset, unsigned size)
+{
+	struct testdev *t = ctx;
+	uint64_t val = 0;
+
+	if (offset + size <= TESTDEV_MMIO_STORE) {
+		t->mmio_accesses++;
+		t->mmio_last_size = size;
+		memcpy(&val, t->mmio_store + offset, size);
+		return val;
+	}
+	if (offset == TESTDEV_MMIO_ACCESSES && size == 8)
+		return t->mmio_accesses;
+	if (offset == TESTDEV_MMIO_LAST_SIZE && size == 8)
+		return t->mmio_last_size;
+	return ~0ull >> (64 - 8 * size);
+}
+
+static void mmio_write(void *ctx, uint64_t offset, unsigned size, uint64_t val)
+{
+	struct testdev *t = ctx;
+
+	if (offset + size > TESTDEV_MMIO_STORE)
+		return;
+	t->mmio_accesses++;
+	t->mmio_last_size = size;
+	memcpy(t->mmio_store + offset, &val, size);
+}
+
+int testdev_mmio_register(struct domain *d)
+{
+	static const struct mmio_ops ops = { mmio_read, mmio_write };
+	return mmio_register(d, TESTDEV_MMIO_BASE, PAGE_SIZE, &ops, &d->testdev);
 }

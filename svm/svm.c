@@ -297,9 +297,21 @@ static void svm_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	}
 }
 
-/* SVME must stay set while in guest mode; the guest never sees it. */
-static uint64_t svm_get_efer(struct vcpu *v) { return to_svm(v)->vmcb->save.efer & ~EFER_SVME; }
-static void svm_set_efer(struct vcpu *v, uint64_t efer) { to_svm(v)->vmcb->save.efer = efer | EFER_SVME; }
+/* SVME must stay set while in guest mode; the guest never sees it. LME
+ * reaches the VMCB only together with LMA (paging on): QEMU TCG hangs on a
+ * guest with EFER.LME set and paging off, and nothing else needs it early. */
+static uint64_t svm_get_efer(struct vcpu *v) { return to_svm(v)->guest_efer; }
+
+static void svm_set_efer(struct vcpu *v, uint64_t efer)
+{
+	struct svm_vcpu *sv = to_svm(v);
+	uint64_t hw = efer | EFER_SVME;
+
+	if (!(efer & EFER_LMA))
+		hw &= ~EFER_LME;
+	sv->guest_efer = efer;
+	sv->vmcb->save.efer = hw;
+}
 
 static uint64_t *hw_msr_slot(struct vmcb *vmcb, uint32_t msr)
 {

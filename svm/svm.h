@@ -13,6 +13,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint8_t tlb_control; /* for the next VMRUN */
+	uint64_t guest_efer; /* what the guest sees; the VMCB may differ */
 };
 
 struct svm_features {
