@@ -5,6 +5,7 @@
 #include "hv/domain.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
+#include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/time.h"
 #include "hv/vplatform.h"
@@ -121,14 +122,17 @@ int vcpu_decode_current(struct vcpu *v, struct x86_insn *insn)
 		linear &= 0xffffffffu;
 	unsigned access = PFEC_FETCH | (hvm->get_cpl(v) == 3 ? PFEC_USER : 0);
 
-	/* Fetch byte by byte up to the first unreadable one: an instruction
-	 * may end right before a page the guest has not mapped. */
-	while (avail < sizeof(bytes)) {
-		enum gva_status s = guest_virt_read(v, linear + avail, &bytes[avail], 1, access,
-						    &pf_error, &fault_addr);
-		if (s != GVA_OK)
-			break;
-		avail++;
+	/* At most two reads: to the end of the page, then the rest. A fault on
+	 * the second page only matters if the instruction runs into it. */
+	size_t first = PAGE_SIZE - (linear & (PAGE_SIZE - 1));
+	if (first > sizeof(bytes))
+		first = sizeof(bytes);
+	if (guest_virt_read(v, linear, bytes, first, access, &pf_error, &fault_addr) == GVA_OK) {
+		avail = first;
+		if (first < sizeof(bytes) &&
+		    guest_virt_read(v, linear + first, bytes + first, sizeof(bytes) - first, access,
+				    &pf_error, &fault_addr) == GVA_OK)
+			avail = sizeof(bytes);
 	}
 	int st = x86_decode_ex(bytes, avail, (enum x86_mode)mode, X86_DECODE_AMD, insn);
 	if (st == X86_DECODE_OK)
