@@ -71,6 +71,20 @@ test_selftest_boot() {
 # An interactive boot: commands go to the console through a FIFO once the
 # shell's prompt is there. Markers are computed by the shell ($((...))), so
 # the echo of the typed line never matches them.
+
+# send N COMMAND: types COMMAND, then waits (30 s at most) for its end.
+send() {
+	local n=$1 i
+	# shellcheck disable=SC2016 # expanded by dom0's shell
+	printf '%s; echo "END-$((%d + 0))"\n' "$2" "$n" >&3
+	for ((i = 0; i < 150; i++)); do
+		grep -a -q -E "^END-$n"$'\r?$' "$LOG" && return 0
+		kill -0 "$qpid" 2>/dev/null || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
 test_shell_boot() {
 	local fifo="$LOGDIR/dom0-bare-shell.in" qpid t0 tb="" i
 	LOG="$LOGDIR/dom0-bare-shell.log"
@@ -100,17 +114,17 @@ test_shell_boot() {
 		done
 	fi
 	if grep -a -q '^READY-42' "$LOG"; then
-		cat >&3 <<'EOF'
-tty
-hvctl list; echo "list-rc=$?"
-hvctl info 0 2>&1 | wc -l | sed 's/^ */info-lines=/'
-insmod /lib/modules/hvdev.ko allow_bare=1; echo "insmod-rc=$?"
-ls -l /dev/hv
-hvctl version; echo "version-rc=$?"
-a=$(cut -d' ' -f1 /proc/uptime); timeout 2 hexdump /dev/hv; echo "read-rc=$? waited $a $(cut -d' ' -f1 /proc/uptime)"
-echo "END-$((40 + 2))"
-poweroff -f
-EOF
+		# One command at a time: type-ahead would be echoed into the
+		# output of the command still running.
+		send 1 'tty' &&
+		send 2 'hvctl list; echo "list-rc=$?"' &&
+		send 3 "hvctl info 0 2>&1 | wc -l | sed 's/^ */info-lines=/'" &&
+		send 4 'insmod /lib/modules/hvdev.ko allow_bare=1; echo "insmod-rc=$?"' &&
+		send 5 'ls -l /dev/hv' &&
+		send 6 'hvctl version; echo "version-rc=$?"' &&
+		send 7 "a=\$(cut -d' ' -f1 /proc/uptime); timeout 2 hexdump /dev/hv; echo \"read-rc=\$? waited \$a \$(cut -d' ' -f1 /proc/uptime)\"" &&
+		send 42 'true'
+		echo 'poweroff -f' >&3
 	fi
 	wait $qpid
 	RC=$?
@@ -125,7 +139,7 @@ EOF
 		fail dom0-hvdev-events "no shell (log $LOG)"
 		return
 	fi
-	if ! grep -a -q '^END-42' "$LOG"; then
+	if ! grep -a -q '^END-42$' "$LOG"; then
 		fail $t "the commands did not finish (QEMU status $RC, log $LOG)"
 		fail dom0-hvdev-events "the commands did not finish (log $LOG)"
 		return
