@@ -241,6 +241,7 @@ enum vmx_exit_reason {
 	VMX_EXIT_INVEPT = 50,
 	VMX_EXIT_INVVPID = 53,
 	VMX_EXIT_VMFUNC = 59,
+	VMX_EXIT_XSETBV = 55,
 	VMX_EXIT_ENCLS = 60,
 };
 

@@ -67,11 +67,27 @@ static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 			hvm->set_cr(v, 3, v->regs[gpr]);
 		else
 			v->regs[gpr] = hvm->get_cr(v, 3);
-		hvm->set_rip(v, hvm->get_rip(v) + e->insn_len);
+		vcpu_skip_insn(v, e);
 		e->reason = EXIT_NONE;
 		return;
 	}
 	e->reason = EXIT_UNHANDLED;
+}
+
+/* XSETBV exits unconditionally on VMX (it runs natively on SVM): checked
+ * here, loaded into the CPU before the next entry. INVD too: it is done
+ * as a no-op, since dropping dirty cache lines is never the guest's to do. */
+static void emulate_xsetbv(struct vcpu *v, struct vm_exit *e)
+{
+	uint64_t val = (uint32_t)v->regs[GPR_RAX] | ((v->regs[GPR_RDX] & 0xffffffffu) << 32);
+
+	e->reason = EXIT_NONE;
+	if (!vmx_caps.xsave || (uint32_t)v->regs[GPR_RCX] != 0 || !vmx_xcr0_valid(v, val)) {
+		vcpu_inject_gp(v);
+		return;
+	}
+	to_vmx(v)->xcr0 = val;
+	vcpu_skip_insn(v, e);
 }
 
 static enum exit_reason simple_reason(uint32_t basic)
@@ -119,7 +135,7 @@ static bool has_insn_len(uint32_t basic)
 	case VMX_EXIT_VMXON: case VMX_EXIT_CR_ACCESS: case VMX_EXIT_IO:
 	case VMX_EXIT_RDMSR: case VMX_EXIT_WRMSR: case VMX_EXIT_MWAIT:
 	case VMX_EXIT_MONITOR: case VMX_EXIT_INVEPT: case VMX_EXIT_INVVPID:
-	case VMX_EXIT_VMFUNC:
+	case VMX_EXIT_VMFUNC: case VMX_EXIT_XSETBV:
 		return true;
 	default:
 		return false;
@@ -165,6 +181,13 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		domain_kill(v->dom, "EPT misconfiguration at guest-physical %#llx: the hypervisor "
 			    "built an invalid EPT entry", (unsigned long long)vmcs_read(VMCS_GUEST_PHYS_ADDR));
 		e->reason = EXIT_NONE;
+		break;
+	case VMX_EXIT_XSETBV:
+		emulate_xsetbv(v, e);
+		break;
+	case VMX_EXIT_INVD:
+		e->reason = EXIT_NONE;
+		vcpu_skip_insn(v, e);
 		break;
 	case VMX_EXIT_EXCEPTION_NMI: {
 		uint32_t info = (uint32_t)vmcs_read(VMCS_EXIT_INTR_INFO);
