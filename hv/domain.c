@@ -60,6 +60,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 		return 0;
 	v->dom = d;
 	v->id = id;
+	vlapic_init(&v->lapic, id);
 	if (hvm->vcpu_create(v)) {
 		kfree(v);
 		return 0;
@@ -104,7 +105,7 @@ struct domain *domain_by_id(unsigned id)
 
 int domain_start(struct domain *d)
 {
-	if (hvm_nested_build(&d->npt, &d->p2m))
+	if (vplatform_register_mmio(d) || hvm_nested_build(&d->npt, &d->p2m))
 		return -ENOMEM;
 	d->vcpus[0] = vcpu_create(d, 0);
 	if (!d->vcpus[0])

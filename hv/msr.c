@@ -9,6 +9,7 @@
 #define MSR_APIC_BASE 0x1bu
 #define MSR_MISC_ENABLE 0x1a0u
 #define MSR_PAT 0x277u
+#define MSR_TSC_DEADLINE 0x6e0u
 
 #define APIC_DEFAULT_BASE 0xfee00000ull
 #define APIC_BASE_BSP (1ull << 8)
@@ -34,6 +35,9 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return true;
 	case MSR_EFER:
 		*val = hvm->get_efer(v);
+		return true;
+	case MSR_TSC_DEADLINE:
+		*val = vlapic_read_tsc_deadline(&v->lapic);
 		return true;
 	default:
 		return hvm->get_hw_msr(v, msr, val);
@@ -63,6 +67,9 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return efer_write(v, val);
 	case MSR_PAT:
 		return pat_valid(val) && hvm->set_hw_msr(v, msr, val);
+	case MSR_TSC_DEADLINE:
+		vlapic_write_tsc_deadline(&v->lapic, val);
+		return true;
 	default:
 		return hvm->set_hw_msr(v, msr, val);
 	}

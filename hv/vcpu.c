@@ -26,7 +26,8 @@ void vcpu_raise_irq(struct vcpu *v, uint8_t vector)
  * from the virtual interrupt controller. */
 bool vcpu_irq_pending(struct vcpu *v)
 {
-	return v->irq_waiting || (v->id == 0 && vplatform_irq_pending(v->dom));
+	return v->irq_waiting || vlapic_pending(&v->lapic) >= 0 ||
+	       (v->id == 0 && vplatform_irq_pending(v->dom));
 }
 
 /* The interrupt acknowledge cycle: which vector is delivered now. */
@@ -36,6 +37,8 @@ static uint8_t acknowledge_irq(struct vcpu *v)
 		v->irq_waiting = false;
 		return v->irq_vector;
 	}
+	if (vlapic_pending(&v->lapic) >= 0)
+		return (uint8_t)vlapic_acknowledge(&v->lapic);
 	return vplatform_irq_acknowledge(v->dom);
 }
 
@@ -44,6 +47,11 @@ static uint8_t acknowledge_irq(struct vcpu *v)
  * opened so that the next exit comes when it can. */
 static void deliver_interrupt(struct vcpu *v)
 {
+	if (v->lapic.nmi_pending && !v->pending.valid) {
+		v->lapic.nmi_pending = false;
+		v->pending = (struct event){ .valid = true, .vector = 2, .type = EVENT_NMI };
+		return;
+	}
 	if (!vcpu_irq_pending(v) || v->pending.valid)
 		return;
 	if (hvm->interrupts_blocked(v)) {
@@ -61,6 +69,8 @@ static void arm_host_timer(struct vcpu *v)
 	uint64_t deadline = vplatform_next_deadline(v->dom);
 	apic_timer_arm(deadline ? time_ns_to_tsc(deadline) : 0);
 }
+
+
 
 bool vcpu_block(struct vcpu *v)
 {

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hv/hvm.h"
+#include "hv/vlapic.h"
 
 struct domain;
 struct x86_insn;
@@ -27,6 +28,7 @@ struct vcpu {
 	 * virtual interrupt controllers will feed this. */
 	bool irq_waiting;
 	uint8_t irq_vector;
+	struct vlapic lapic;
 	struct vcpu_stats stats;
 };
 

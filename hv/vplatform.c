@@ -3,6 +3,8 @@
 #include "hv/domain.h"
 #include "hv/serial.h"
 #include "hv/time.h"
+#include "hv/vcpu.h"
+#include "hv/x86.h"
 
 void vplatform_init(struct vplatform *p)
 {
@@ -56,6 +58,8 @@ void vplatform_update(struct domain *d)
 
 	poll_console_input(d);
 
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		vlapic_update(&d->vcpus[i]->lapic, time_now_ns(), rdtsc());
 	if (vpit_irq0_due(&p->pit, time_now_ns())) {
 		vpic_set_irq(&p->pic, 0, true);
 		vpic_set_irq(&p->pic, 0, false);
@@ -64,14 +68,43 @@ void vplatform_update(struct domain *d)
 
 #define CONSOLE_POLL_NS 10000000ull /* 10 ms: typing feels immediate */
 
+static uint64_t earliest(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 uint64_t vplatform_next_deadline(struct domain *d)
 {
-	uint64_t pit = vpit_next_deadline(&d->platform.pit);
+	uint64_t next = vpit_next_deadline(&d->platform.pit);
 
-	if (!d->uart.console)
-		return pit;
-	uint64_t poll = time_now_ns() + CONSOLE_POLL_NS;
-	return pit && pit < poll ? pit : poll;
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		uint64_t tsc_deadline;
+		next = earliest(next, vlapic_next_deadline(&d->vcpus[i]->lapic, &tsc_deadline));
+		if (tsc_deadline)
+			next = earliest(next, mul_div_u64(tsc_deadline, 1000000u, time_tsc_khz()));
+	}
+	if (d->uart.console)
+		next = earliest(next, time_now_ns() + CONSOLE_POLL_NS);
+	return next;
+}
+
+/* The xAPIC page: each vCPU's own registers (vCPU 0's until SMP guests). */
+static uint64_t lapic_read(void *ctx, uint64_t offset, unsigned size)
+{
+	struct domain *d = ctx;
+	return vlapic_read(&d->vcpus[0]->lapic, (uint32_t)offset, time_now_ns());
+}
+
+static void lapic_write(void *ctx, uint64_t offset, unsigned size, uint64_t val)
+{
+	struct domain *d = ctx;
+	vlapic_write(&d->vcpus[0]->lapic, (uint32_t)offset, (uint32_t)val, time_now_ns());
+}
+
+int vplatform_register_mmio(struct domain *d)
+{
+	static const struct mmio_ops lapic_ops = { lapic_read, lapic_write };
+	return mmio_register(d, VLAPIC_BASE, 0x1000, &lapic_ops, d);
 }
 
 void vplatform_set_irq(struct domain *d, unsigned irq, bool level)

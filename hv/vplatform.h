@@ -21,6 +21,8 @@ struct vplatform {
 };
 
 void vplatform_init(struct vplatform *p);
+/* Adds the platform's MMIO devices (the xAPIC page) to a new domain. */
+int vplatform_register_mmio(struct domain *d);
 /* Port I/O to the platform devices; false if the port is not theirs. */
 bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val);
 /* Brings timers up to date, raising the interrupts that are due. */

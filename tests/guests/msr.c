@@ -137,7 +137,6 @@ static const uint32_t denied[] = {
 	0x0,        /* P5_MC_ADDR */
 	0x3A,       /* IA32_FEATURE_CONTROL */
 	0x480,      /* IA32_VMX_BASIC */
-	0x6E0,      /* IA32_TSC_DEADLINE: TSC-deadline is hidden */
 	0x802,      /* x2APIC ID: x2APIC is hidden */
 	0xC0010015, /* HWCR */
 	0xC0010114, /* VM_CR */
