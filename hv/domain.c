@@ -7,6 +7,7 @@
 #include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/mem.h"
+#include "hv/sched.h"
 #include "hv/string.h"
 #include "hv/vcpu.h"
 
@@ -111,6 +112,7 @@ int domain_start(struct domain *d)
 	if (!d->vcpus[0])
 		return -ENOMEM;
 	d->nr_vcpus = 1;
+	sched_add(d->vcpus[0]);
 	return 0;
 }
 
@@ -135,6 +137,7 @@ void domain_destroy(struct domain *d)
 		if (domains[i] == d)
 			domains[i] = 0;
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		sched_remove(d->vcpus[i]);
 		hvm->vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);
 	}

@@ -28,6 +28,7 @@ struct domain {
 	char end_reason[96];
 	int verdict;     /* the guest's test verdict, -1 if none */
 	bool privileged; /* may manage other domains (dom0) */
+	bool paused;     /* by dom0: its vCPUs are not scheduled */
 
 	struct p2m p2m;
 	struct npt npt;

@@ -57,8 +57,8 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 	}
 	if (!vcpu_skip_insn(v, e))
 		return;
-	if (!vcpu_block(v))
-		domain_finish(v->dom, "halted with no interrupt source to wake it");
+	if (!vcpu_irq_pending(v))
+		v->blocked = true;
 }
 
 static void handle_hypercall(struct vcpu *v, struct vm_exit *e)

@@ -12,6 +12,7 @@
 #include "hv/machine.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
+#include "hv/sched.h"
 #include "hv/selftest.h"
 #include "hv/serial.h"
 #include "hv/string.h"
@@ -110,7 +111,7 @@ static void run_dom0(void)
 
 	if (!d)
 		machine_exit(MACHINE_TEST_FAILED);
-	vcpu_run_loop(d->vcpus[0]);
+	sched_run_until_done(d);
 	log_info("kestrel: dom0 ended (%s)\n", d->end_reason);
 	machine_exit(d->state == DOMAIN_FINISHED ? MACHINE_SUCCESS : MACHINE_TEST_FAILED);
 }

@@ -9,6 +9,7 @@
 #include "hv/log.h"
 #include "hv/machine.h"
 #include "hv/mem.h"
+#include "hv/sched.h"
 #include "hv/string.h"
 #include "hv/vcpu.h"
 
@@ -89,7 +90,7 @@ static bool run_test_guest(const struct boot_module *m)
 	if (guest_boot_multiboot(d, phys_to_virt(m->start), m->end - m->start, t.cmdline, &why)) {
 		log_info("test %s: FAIL (bad image: %s)\n", t.name, why);
 	} else {
-		vcpu_run_loop(d->vcpus[0]);
+		sched_run_until_done(d);
 		ok = outcome_ok(d, t.expect);
 		log_info("test %s: %s (%s; %llu exits)\n", t.name, ok ? "PASS" : "FAIL",
 			 d->end_reason, (unsigned long long)d->vcpus[0]->stats.exits);

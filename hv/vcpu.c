@@ -62,46 +62,17 @@ static void deliver_interrupt(struct vcpu *v)
 				     .type = EVENT_EXT_INTR };
 }
 
-/* Makes sure the host timer brings the CPU back for the next virtual timer
- * event, even if the guest never exits on its own. */
-static void arm_host_timer(struct vcpu *v)
+/* Before an entry: timers up to date, an interrupt delivered if the guest
+ * can take one, and the host timer armed for the next virtual deadline or
+ * the end of the time slice, whichever comes first. */
+void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns)
 {
+	vplatform_update(v->dom);
+	deliver_interrupt(v);
 	uint64_t deadline = vplatform_next_deadline(v->dom);
-	apic_timer_arm(deadline ? time_ns_to_tsc(deadline) : 0);
-}
-
-
-
-bool vcpu_block(struct vcpu *v)
-{
-	for (;;) {
-		vplatform_update(v->dom);
-		if (vcpu_irq_pending(v))
-			return true;
-		uint64_t deadline = vplatform_next_deadline(v->dom);
-		if (!deadline)
-			return false;
-		/* Sleep until the host timer (armed for the deadline) fires. */
-		if (apic_timer_arm(time_ns_to_tsc(deadline)))
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
-		else
-			cpu_relax();
-	}
-}
-
-void vcpu_run_loop(struct vcpu *v)
-{
-	struct vm_exit exit;
-
-	while (v->dom->state == DOMAIN_RUNNING) {
-		vplatform_update(v->dom);
-		deliver_interrupt(v);
-		arm_host_timer(v);
-		hvm->vcpu_run(v, &exit);
-		v->stats.exits++;
-		v->stats.exits_by_reason[exit.reason]++;
-		exit_dispatch(v, &exit);
-	}
+	if (!deadline || deadline > slice_end_ns)
+		deadline = slice_end_ns;
+	apic_timer_arm(time_ns_to_tsc(deadline));
 }
 
 int vcpu_code_mode(struct vcpu *v)

@@ -29,6 +29,7 @@ struct vcpu {
 	bool irq_waiting;
 	uint8_t irq_vector;
 	struct vlapic lapic;
+	bool blocked;            /* halted until an interrupt is pending */
 	struct vcpu_stats stats;
 };
 
@@ -38,12 +39,9 @@ void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 
 /* True when an external interrupt waits for this vCPU. */
 bool vcpu_irq_pending(struct vcpu *v);
-/* HLT with interrupts on: waits until an interrupt is pending. False when
- * nothing could ever wake the vCPU (no timer armed, no device source). */
-bool vcpu_block(struct vcpu *v);
 
-/* Runs the vCPU until its domain stops. */
-void vcpu_run_loop(struct vcpu *v);
+/* Readies the vCPU for its next entry (see hv/sched.c). */
+void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns);
 
 /* Moves RIP past the instruction that caused `exit`, decoding it if the
  * hardware did not give its length. False if it could not be decoded (the

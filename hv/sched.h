@@ -1,0 +1,20 @@
+/*
+ * The scheduler: round-robin time slices over the runnable vCPUs of every
+ * domain on this CPU. A vCPU that halts with interrupts on blocks until an
+ * interrupt is pending for it; with nothing runnable the CPU sleeps until
+ * the next virtual timer deadline.
+ */
+#ifndef HV_SCHED_H
+#define HV_SCHED_H
+
+struct domain;
+struct vcpu;
+
+#define SCHED_SLICE_NS 10000000ull /* 10 ms */
+
+void sched_add(struct vcpu *v);
+void sched_remove(struct vcpu *v);
+/* Runs everything that is runnable until `watch` is no longer running. */
+void sched_run_until_done(struct domain *watch);
+
+#endif
