@@ -12,7 +12,11 @@
 #ifndef KESTREL_ABI_H
 #define KESTREL_ABI_H
 
+#ifdef __KERNEL__
+#include <linux/types.h>
+#else
 #include <stdint.h>
+#endif
 
 /* CPUID 0x40000000 signature ("KestrelHV") and 0x40000001 EAX. */
 #define KESTREL_CPUID_SIGNATURE_EBX 0x7473654bu
@@ -29,7 +33,25 @@ enum kestrel_hypercall {
 	KHC_LOG_READ = 3,      /* (char *buf, len, uint64_t *pos) -> bytes copied; *pos advanced */
 	KHC_DOMAIN_LIST = 4,   /* (struct kestrel_domain_info *out, max) -> domains (count may exceed max) */
 	KHC_DOMAIN_INFO = 5,   /* (domid, struct kestrel_domain_info *out) -> 0 */
+	KHC_DOMAIN_CREATE = 6, /* (const struct kestrel_domain_config *) -> new domid; created paused */
+	KHC_DOMAIN_LOAD = 7,   /* (domid, const void *image, len, const char *cmdline) -> 0 */
+	KHC_DOMAIN_DESTROY = 8,/* (domid) -> 0; every frame goes back to the hypervisor */
+	KHC_DOMAIN_PAUSE = 9,  /* (domid) -> 0 */
+	KHC_DOMAIN_UNPAUSE = 10, /* (domid) -> 0 */
 	KHC_COUNT
+};
+
+/* Limits of KHC_DOMAIN_CREATE and KHC_DOMAIN_LOAD. */
+#define KESTREL_DOMAIN_MIN_MEM (4ull << 20)
+#define KESTREL_DOMAIN_MAX_MEM (4ull << 30)
+#define KESTREL_IMAGE_MAX (16u << 20)
+#define KESTREL_CMDLINE_MAX 1024u
+
+struct kestrel_domain_config {
+	char name[32];      /* NUL-terminated, not empty */
+	uint64_t mem_bytes; /* rounded up to 2 MiB */
+	uint32_t vcpus;     /* 1 for now */
+	uint32_t flags;     /* 0 */
 };
 
 enum kestrel_domain_state {
@@ -49,6 +71,8 @@ struct kestrel_domain_info {
 	uint64_t mem_bytes;
 	uint64_t exits;     /* VM exits so far, all vCPUs */
 	char name[32];      /* NUL-terminated */
+	int32_t verdict;    /* a test guest's verdict (port 0xf4), -1 if none */
+	uint32_t reserved;
 };
 
 #endif

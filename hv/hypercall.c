@@ -3,6 +3,7 @@
 #include "emulate/decode.h"
 #include "hv/cpuid.h"
 #include "hv/domain.h"
+#include "hv/domctl.h"
 #include "hv/errno.h"
 #include "hv/guest_mem.h"
 #include "hv/log.h"
@@ -93,13 +94,15 @@ static void domain_info(const struct domain *d, struct kestrel_domain_info *out)
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		exits += d->vcpus[i]->stats.exits;
 	out->id = d->id;
-	out->state = d->state == DOMAIN_RUNNING ? KESTREL_DOMAIN_RUNNING
-		   : d->state == DOMAIN_KILLED ? KESTREL_DOMAIN_KILLED
-					      : KESTREL_DOMAIN_FINISHED;
+	out->state = d->state == DOMAIN_KILLED	 ? KESTREL_DOMAIN_KILLED
+		   : d->state == DOMAIN_FINISHED ? KESTREL_DOMAIN_FINISHED
+		   : d->paused			 ? KESTREL_DOMAIN_PAUSED
+						 : KESTREL_DOMAIN_RUNNING;
 	out->flags = d->privileged ? KESTREL_DOMAIN_PRIVILEGED : 0;
 	out->vcpus = d->nr_vcpus;
 	out->mem_bytes = d->ram_bytes;
 	out->exits = exits;
+	out->verdict = d->verdict;
 	memcpy(out->name, d->name, sizeof(out->name) - 1);
 }
 
@@ -146,6 +149,11 @@ static const struct hypercall hypercalls[KHC_COUNT] = {
 	[KHC_LOG_READ] = { hc_log_read, true },
 	[KHC_DOMAIN_LIST] = { hc_domain_list, true },
 	[KHC_DOMAIN_INFO] = { hc_domain_info, true },
+	[KHC_DOMAIN_CREATE] = { domctl_create, true },
+	[KHC_DOMAIN_LOAD] = { domctl_load, true },
+	[KHC_DOMAIN_DESTROY] = { domctl_destroy, true },
+	[KHC_DOMAIN_PAUSE] = { domctl_pause, true },
+	[KHC_DOMAIN_UNPAUSE] = { domctl_unpause, true },
 };
 
 void hypercall_dispatch(struct vcpu *v)
