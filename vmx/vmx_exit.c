@@ -51,8 +51,10 @@ static void translate_ept_violation(uint64_t q, struct vm_exit *e)
 }
 
 /* Control-register accesses (table 28-3). Writes to CR0/CR4, CLTS and
- * LMSW go to the generic handler, which decodes the instruction itself;
- * CR3 moves (only when the CPU forces CR3 exiting) are done here. */
+ * LMSW go to the generic handler, which decodes the instruction itself.
+ * CR8 moves (always intercepted: the guest's TPR must not reach the
+ * host's APIC) and CR3 moves (only when the CPU forces CR3 exiting) are
+ * done here. */
 static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 {
 	unsigned cr = q & 15, type = (q >> 4) & 3, gpr = (q >> 8) & 15;
@@ -60,6 +62,20 @@ static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 	if ((type == 0 && (cr == 0 || cr == 4)) || type == 2 || type == 3) {
 		e->reason = EXIT_CR_WRITE;
 		e->cr = (uint8_t)cr;
+		return;
+	}
+	if (cr == 8 && type <= 1) {
+		/* Bits 63:4 are reserved (SDM Vol. 3A, 10.8.6.1). */
+		if (type == 0 && (v->regs[gpr] >> 4)) {
+			vcpu_inject_gp(v);
+		} else {
+			if (type == 0)
+				to_vmx(v)->cr8 = v->regs[gpr];
+			else
+				v->regs[gpr] = to_vmx(v)->cr8;
+			vcpu_skip_insn(v, e);
+		}
+		e->reason = EXIT_NONE;
 		return;
 	}
 	if (cr == 3 && type <= 1) {
