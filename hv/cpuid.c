@@ -39,10 +39,9 @@
 #define LX1_EDX_LM (1u << 29)
 
 /* Hidden: what the hypervisor does not virtualize (power management,
- * debug stores, nested virtualization, x2APIC until the vLAPIC has it). */
+ * debug stores, nested virtualization). */
 #define L1_ECX_HIDDEN (L1_ECX_MONITOR | L1_ECX_DSCPL | L1_ECX_VMX | L1_ECX_SMX | \
-		       L1_ECX_EST | L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_X2APIC | \
-		       L1_ECX_OSXSAVE)
+		       L1_ECX_EST | L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_OSXSAVE)
 #define L1_EDX_HIDDEN (L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE)
 #define L7_EBX_KEPT (L7_EBX_FSGSBASE | L7_EBX_SMEP | L7_EBX_SMAP | (1u << 3) /* BMI1 */ | \
 		     (1u << 5) /* AVX2 */ | (1u << 8) /* BMI2 */ | (1u << 9) /* ERMS */ | \
@@ -71,8 +70,8 @@ static struct cpuid_regs leaf1(struct vcpu *v)
 
 	/* EBX: initial APIC ID, logical processors, CLFLUSH line size. */
 	r.ebx = (v->id << 24) | (v->dom->nr_vcpus << 16) | (r.ebx & 0xff00);
-	/* The vLAPIC timer has TSC-deadline mode whatever the host has. */
-	r.ecx = (r.ecx & ~L1_ECX_HIDDEN) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE;
+	/* The vLAPIC has TSC-deadline mode and x2APIC whatever the host has. */
+	r.ecx = (r.ecx & ~L1_ECX_HIDDEN) | L1_ECX_HYPERVISOR | L1_ECX_TSC_DEADLINE | L1_ECX_X2APIC;
 	if (hvm->get_cr(v, 4) & CR4_OSXSAVE)
 		r.ecx |= L1_ECX_OSXSAVE;
 	r.edx &= ~L1_EDX_HIDDEN;

@@ -3,6 +3,7 @@
 #include "hv/cr.h"
 #include "hv/hvm.h"
 #include "hv/vcpu.h"
+#include "hv/x2apic.h"
 #include "hv/x86.h"
 
 #define MSR_TSC 0x10u
@@ -14,11 +15,28 @@
 #define APIC_DEFAULT_BASE 0xfee00000ull
 #define APIC_BASE_BSP (1ull << 8)
 #define APIC_BASE_ENABLE (1ull << 11)
+#define APIC_BASE_EXTD (1ull << 10)
 #define MISC_ENABLE_FAST_STRINGS (1ull << 0)
 
 static uint64_t apic_base(struct vcpu *v)
 {
-	return APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0);
+	return APIC_DEFAULT_BASE | APIC_BASE_ENABLE | (v->id == 0 ? APIC_BASE_BSP : 0) |
+	       (v->x2apic_mode ? APIC_BASE_EXTD : 0);
+}
+
+/* The xAPIC stays where it is and enabled; the only change a guest may
+ * make is into x2APIC mode (leaving it needs a disable, which we refuse:
+ * SDM 11.12.5). */
+static bool apic_base_write(struct vcpu *v, uint64_t val)
+{
+	uint64_t fixed = apic_base(v) & ~APIC_BASE_EXTD;
+
+	if ((val & ~APIC_BASE_EXTD) != fixed)
+		return false;
+	if (v->x2apic_mode && !(val & APIC_BASE_EXTD))
+		return false;
+	v->x2apic_mode = val & APIC_BASE_EXTD;
+	return true;
 }
 
 bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -39,6 +57,8 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_TSC_DEADLINE:
 		*val = vlapic_read_tsc_deadline(&v->lapic);
 		return true;
+	case X2APIC_MSR_FIRST ... X2APIC_MSR_LAST:
+		return x2apic_msr_read(v, msr, val);
 	default:
 		return hvm->get_hw_msr(v, msr, val);
 	}
@@ -59,8 +79,7 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_APIC_BASE:
-		/* The xAPIC stays where it is; moving or disabling it is refused. */
-		return val == apic_base(v);
+		return apic_base_write(v, val);
 	case MSR_MISC_ENABLE:
 		return val == MISC_ENABLE_FAST_STRINGS;
 	case MSR_EFER:
@@ -70,6 +89,8 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_TSC_DEADLINE:
 		vlapic_write_tsc_deadline(&v->lapic, val);
 		return true;
+	case X2APIC_MSR_FIRST ... X2APIC_MSR_LAST:
+		return x2apic_msr_write(v, msr, val);
 	default:
 		return hvm->set_hw_msr(v, msr, val);
 	}

@@ -30,6 +30,7 @@ struct vcpu {
 	uint8_t irq_vector;
 	struct vlapic lapic;
 	bool blocked;            /* halted until an interrupt is pending */
+	bool x2apic_mode;        /* IA32_APIC_BASE.EXTD set by the guest */
 	struct vcpu_stats stats;
 };
 

@@ -137,7 +137,7 @@ static const uint32_t denied[] = {
 	0x0,        /* P5_MC_ADDR */
 	0x3A,       /* IA32_FEATURE_CONTROL */
 	0x480,      /* IA32_VMX_BASIC */
-	0x802,      /* x2APIC ID: x2APIC is hidden */
+	0x802,      /* x2APIC ID: #GP outside x2APIC mode */
 	0xC0010015, /* HWCR */
 	0xC0010114, /* VM_CR */
 	0xC0010117, /* VM_HSAVE_PA */
