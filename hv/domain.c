@@ -106,7 +106,10 @@ struct domain *domain_by_id(unsigned id)
 
 int domain_start(struct domain *d)
 {
-	if (vplatform_register_mmio(d) || hvm_nested_build(&d->npt, &d->p2m))
+	/* Lazily populated tables start empty; RAM is mapped on first touch. */
+	static const struct p2m nothing;
+	if (vplatform_register_mmio(d) ||
+	    hvm_nested_build(&d->npt, d->lazy_nested ? &nothing : &d->p2m))
 		return -ENOMEM;
 	d->vcpus[0] = vcpu_create(d, 0);
 	if (!d->vcpus[0])
@@ -122,6 +125,9 @@ struct domain *domain_create(const char *name, uint64_t ram_bytes)
 
 	if (!d)
 		return 0;
+	/* Test domains fill their nested tables on demand: every guest then
+	 * also exercises nested faults, including during event delivery. */
+	d->lazy_nested = hvm_nested_lazy();
 	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || testdev_mmio_register(d) ||
 	    domain_start(d)) {
 		log_err("domain %u (%s): out of memory creating it\n", d->id, name);

@@ -29,6 +29,7 @@ struct domain {
 	int verdict;     /* the guest's test verdict, -1 if none */
 	bool privileged; /* may manage other domains (dom0) */
 	bool paused;     /* by dom0: its vCPUs are not scheduled */
+	bool lazy_nested;/* RAM enters the nested tables at first touch */
 
 	struct p2m p2m;
 	struct npt npt;

@@ -108,6 +108,20 @@ static void handle_cr_write(struct vcpu *v, struct vm_exit *e)
 	vcpu_skip_insn(v, e);
 }
 
+/* First touch of RAM in a lazily populated domain: map the 2 MiB block
+ * around it when the p2m range covers it, else the page. The guest retries
+ * the access (an event it was delivering is re-injected). */
+static bool map_on_demand(struct domain *d, const struct p2m_range *r, uint64_t gpa)
+{
+	uint64_t gfn = gpa >> PAGE_SHIFT, block = gfn & ~511ull;
+	bool large = block >= r->gfn && block + 512 <= r->gfn + r->count &&
+		     !((r->mfn + (block - r->gfn)) & 511);
+	uint64_t first = large ? block : gfn, count = large ? 512 : 1;
+
+	return hvm_nested_map(&d->npt, first << PAGE_SHIFT,
+			      (r->mfn + (first - r->gfn)) << PAGE_SHIFT, count << PAGE_SHIFT) == 0;
+}
+
 static void handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 {
 	const struct p2m_range *r = p2m_lookup(&v->dom->p2m, e->gpa >> PAGE_SHIFT);
@@ -116,6 +130,8 @@ static void handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 		mmio_emulate(v, e->gpa);
 		return;
 	}
+	if (r && r->type == P2M_RAM && v->dom->lazy_nested && map_on_demand(v->dom, r, e->gpa))
+		return;
 	domain_kill(v->dom, "access to guest-physical %#llx, which is not RAM (%s%s, rip %#llx)",
 		    (unsigned long long)e->gpa,
 		    (e->qual & NESTED_FAULT_FETCH) ? "fetch" :

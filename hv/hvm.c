@@ -1,6 +1,7 @@
 /* Choosing the virtualization backend for this CPU. */
 #include "hv/hvm.h"
 
+#include "hv/errno.h"
 #include "hv/log.h"
 #include "hv/percpu.h"
 #include "mmu/ept.h"
@@ -13,9 +14,11 @@ static const struct backend {
 	const struct hvm_ops *ops;
 	int (*nested_build)(struct npt *t, const struct p2m *p);
 	void (*nested_destroy)(struct npt *t);
+	/* Maps one more range into built tables; NULL: tables are built whole. */
+	int (*nested_map)(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
 } backends[] = {
-	{ &svm_ops, npt_build, npt_destroy },
-	{ &vmx_ops, ept_build, ept_destroy },
+	{ &svm_ops, npt_build, npt_destroy, npt_map },
+	{ &vmx_ops, ept_build, ept_destroy, 0 },
 };
 static const struct backend *chosen;
 
@@ -48,4 +51,14 @@ int hvm_nested_build(struct npt *t, const struct p2m *p)
 void hvm_nested_destroy(struct npt *t)
 {
 	chosen->nested_destroy(t);
+}
+
+bool hvm_nested_lazy(void)
+{
+	return chosen->nested_map != 0;
+}
+
+int hvm_nested_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	return chosen->nested_map ? chosen->nested_map(t, gpa, hpa, size) : -EOPNOTSUPP;
 }

@@ -161,5 +161,9 @@ bool hvm_init(void);
  * the root and the table page count, whatever the format. */
 int hvm_nested_build(struct npt *t, const struct p2m *p);
 void hvm_nested_destroy(struct npt *t);
+/* Whether nested tables can be filled on demand (the backend can map into
+ * built tables), and the mapping itself. */
+bool hvm_nested_lazy(void);
+int hvm_nested_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
 
 #endif

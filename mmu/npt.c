@@ -72,3 +72,12 @@ void npt_destroy(struct npt *n)
 		pt_free_tables(&npt_format, &a, n->root);
 	*n = (struct npt){ 0 };
 }
+
+int npt_map(struct npt *n, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	struct pt_alloc a = npt_alloc(n->pages);
+	int err = pt_map_range(&npt_format, &a, n->root, gpa, hpa, size);
+
+	n->pages = a.pages;
+	return err;
+}

@@ -20,5 +20,7 @@ struct npt {
  * range allows. Returns 0 or -ENOMEM (tables built so far are freed). */
 int npt_build(struct npt *n, const struct p2m *p);
 void npt_destroy(struct npt *n);
+/* Maps [gpa, gpa + size) to [hpa, ...) after the fact (lazy population). */
+int npt_map(struct npt *n, uint64_t gpa, uint64_t hpa, uint64_t size);
 
 #endif

@@ -4,6 +4,7 @@
 
 IRQ_PORT equ 0xe8
 VEC      equ 0x40
+FRESH_STACK_TOP equ 0x601000         ; far from the image: untouched RAM
 
 section .text
 %macro COUNT_IS 2
@@ -45,5 +46,23 @@ guest_main:
 
 	SAY "irq: nothing arrived twice"
 	COUNT_IS 3, 5
+
+	; The interrupt is delivered onto a stack page no one has touched: the
+	; hypervisor maps guest RAM on first use, so the delivery itself takes
+	; a nested page fault, and the interrupted event must be delivered
+	; again (EXITINTINFO), not lost.
+	SAY "irq: delivered onto an untouched stack page"
+	mov [saved_esp], esp
+	mov esp, FRESH_STACK_TOP
+	mov eax, VEC
+	out IRQ_PORT, al
+	sti
+	nop
+	cli
+	mov esp, [saved_esp]
+	COUNT_IS 4, 6
 	xor eax, eax
 	ret
+
+section .data
+saved_esp: dd 0
