@@ -444,10 +444,13 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	struct vmx_vcpu *vx = to_vmx(v);
 
 	vmx_load_vmcs(v);
+	/* Refused before VMLAUNCH would fail on it: real mode and paging off
+	 * need unrestricted guest. */
 	if (!vmx_caps.unrestricted && (vx->cr0 & (CR0_PE | CR0_PG)) != (CR0_PE | CR0_PG)) {
 		memset(exit, 0, sizeof(*exit));
-		exit->reason = EXIT_ENTRY_FAILED;
-		exit->why = "no unrestricted guest on this CPU: cannot run with CR0.PE or PG clear";
+		if (v->dom)
+			domain_kill(v->dom, "cannot run with CR0.PE or PG clear: this CPU has no "
+				    "unrestricted guest");
 		return;
 	}
 	vmcs_write(VMCS_GUEST_RSP, v->regs[GPR_RSP]);
