@@ -13,7 +13,7 @@
 #define MB2_BOOT_MAGIC 0x36D76289u
 
 #define BOOT_MAX_MEM_RANGES 128
-#define BOOT_MAX_MODULES 16
+#define BOOT_MAX_MODULES 32
 #define BOOT_STRING_MAX 512
 
 /* Multiboot memory types (both protocols use the same numbers). */

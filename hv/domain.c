@@ -3,6 +3,7 @@
 #include "hv/errno.h"
 #include "hv/format.h"
 #include "hv/heap.h"
+#include "hv/ipi.h"
 #include "hv/hvm.h"
 #include "hv/layout.h"
 #include "hv/log.h"
@@ -62,6 +63,10 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 	v->dom = d;
 	v->id = id;
 	vlapic_init(&v->lapic, id);
+	v->lapic.send_ipi = ipi_send;
+	v->lapic.ipi_ctx = v;
+	/* Application processors wait for INIT and a start-up IPI. */
+	v->wait_for_sipi = id != 0;
 	if (hvm->vcpu_create(v)) {
 		kfree(v);
 		return 0;
@@ -111,20 +116,25 @@ int domain_start(struct domain *d)
 	if (vplatform_register_mmio(d) ||
 	    hvm_nested_build(&d->npt, d->lazy_nested ? &nothing : &d->p2m))
 		return -ENOMEM;
-	d->vcpus[0] = vcpu_create(d, 0);
-	if (!d->vcpus[0])
-		return -ENOMEM;
-	d->nr_vcpus = 1;
-	sched_add(d->vcpus[0]);
+	unsigned want = d->nr_vcpus ? d->nr_vcpus : 1;
+	d->nr_vcpus = 0;
+	for (unsigned i = 0; i < want; i++) {
+		d->vcpus[i] = vcpu_create(d, i);
+		if (!d->vcpus[i])
+			return -ENOMEM;
+		d->nr_vcpus++;
+		sched_add(d->vcpus[i]);
+	}
 	return 0;
 }
 
-struct domain *domain_create(const char *name, uint64_t ram_bytes)
+struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpus)
 {
 	struct domain *d = domain_alloc(name);
 
 	if (!d)
 		return 0;
+	d->nr_vcpus = vcpus;
 	/* Test domains fill their nested tables on demand: every guest then
 	 * also exercises nested faults, including during event delivery. */
 	d->lazy_nested = hvm_nested_lazy();

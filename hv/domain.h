@@ -50,11 +50,11 @@ struct domain {
  * themselves (dom0): an empty domain, then, once its p2m is complete, its
  * nested tables and vCPU 0 (0 or -ENOMEM). */
 struct domain *domain_alloc(const char *name);
-int domain_start(struct domain *d);
+int domain_start(struct domain *d); /* creates nr_vcpus vCPUs (at least 1) */
 
 /* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested
  * tables built and one vCPU; NULL (and everything undone) on failure. */
-struct domain *domain_create(const char *name, uint64_t ram_bytes);
+struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpus);
 void domain_destroy(struct domain *d);
 
 /* The live domains: by slot (NULL for an empty one) and by id. */

@@ -49,7 +49,7 @@ int64_t domctl_create(struct vcpu *v, const uint64_t args[6])
 	uint64_t bytes = ALIGN_UP(cfg.mem_bytes, LARGE_PAGE_SIZE);
 	if (bytes + HV_RESERVE_BYTES > hv_frames.free_frames * PAGE_SIZE)
 		return -ENOMEM;
-	struct domain *d = domain_create(cfg.name, bytes);
+	struct domain *d = domain_create(cfg.name, bytes, cfg.vcpus);
 	if (!d)
 		return -ENOMEM;
 	d->paused = true; /* runs once loaded and unpaused */

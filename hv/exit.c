@@ -52,6 +52,11 @@ static void handle_hlt(struct vcpu *v, struct vm_exit *e)
 	/* Nothing can wake a vCPU that halts with interrupts off: there are no
 	 * NMI sources yet, so it would sleep forever. */
 	if (!(hvm->get_rflags(v) & RFLAGS_IF)) {
+		/* Only this vCPU stops; the domain ends with its last one. */
+		v->stopped = true;
+		for (unsigned i = 0; i < v->dom->nr_vcpus; i++)
+			if (vcpu_alive(v->dom->vcpus[i]))
+				return;
 		domain_finish(v->dom, "halted with interrupts disabled");
 		return;
 	}

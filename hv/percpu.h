@@ -39,8 +39,11 @@ enum ist_slot {
 	IST_COUNT = 3,
 };
 
+struct vcpu;
+
 struct percpu {
 	struct percpu *self;
+	struct vcpu *current;    /* the vCPU this CPU runs (or last ran) */
 	unsigned cpu_id;
 	uint32_t apic_id;
 	uint64_t gdt[GDT_ENTRIES];

@@ -4,6 +4,7 @@
 #include "hv/domain.h"
 #include "hv/exit.h"
 #include "hv/log.h"
+#include "hv/percpu.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
 #include "hv/vplatform.h"
@@ -31,13 +32,15 @@ void sched_remove(struct vcpu *v)
 	for (unsigned i = 0; i < SCHED_MAX_VCPUS; i++)
 		if (runq[i] == v)
 			runq[i] = 0;
+	if (this_cpu()->current == v)
+		this_cpu()->current = 0;
 }
 
 static bool may_run(struct vcpu *v)
 {
 	struct domain *d = v->dom;
 
-	if (d->state != DOMAIN_RUNNING || d->paused)
+	if (d->state != DOMAIN_RUNNING || d->paused || !vcpu_alive(v))
 		return false;
 	if (v->blocked) {
 		vplatform_update(d);
@@ -93,7 +96,8 @@ static void run_slice(struct vcpu *v)
 	uint64_t slice_end = time_now_ns() + SCHED_SLICE_NS;
 	struct vm_exit exit;
 
-	while (v->dom->state == DOMAIN_RUNNING && !v->dom->paused && !v->blocked) {
+	this_cpu()->current = v;
+	while (v->dom->state == DOMAIN_RUNNING && !v->dom->paused && !v->blocked && vcpu_alive(v)) {
 		vcpu_prepare_entry(v, slice_end);
 		hvm->vcpu_run(v, &exit);
 		v->stats.exits++;

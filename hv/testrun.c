@@ -27,11 +27,13 @@ struct test_module {
 	char name[32];
 	const char *cmdline; /* everything after the file name */
 	enum expectation expect;
+	unsigned vcpus;
 };
 
 /* "path/to/NAME.elf args..." (QEMU) or "NAME args..." (GRUB). */
 static void parse_module_string(const char *s, struct test_module *t)
 {
+	t->vcpus = 1;
 	const char *end = s;
 	while (*end && *end != ' ')
 		end++;
@@ -46,6 +48,11 @@ static void parse_module_string(const char *s, struct test_module *t)
 	t->cmdline = *end ? end + 1 : end;
 
 	char val[24] = "";
+	uint64_t vcpus = 1;
+	if (cmdline_get(t->cmdline, "vcpus", val, sizeof(val)) && cmdline_parse_u64(val, &vcpus) &&
+	    vcpus >= 1 && vcpus <= DOMAIN_MAX_VCPUS)
+		t->vcpus = (unsigned)vcpus;
+	val[0] = '\0';
 	cmdline_get(t->cmdline, "expect", val, sizeof(val));
 	t->expect = strcmp(val, "triple-fault") == 0 ? EXPECT_TRIPLE_FAULT
 		  : strcmp(val, "halt") == 0	     ? EXPECT_HALT
@@ -80,7 +87,7 @@ static bool run_test_guest(const struct boot_module *m)
 	uint64_t blocks_before = heap_live_blocks();
 
 	parse_module_string(m->string, &t);
-	struct domain *d = domain_create(t.name, TEST_GUEST_RAM);
+	struct domain *d = domain_create(t.name, TEST_GUEST_RAM, t.vcpus);
 	if (!d) {
 		log_info("test %s: FAIL (could not create the domain)\n", t.name);
 		return false;

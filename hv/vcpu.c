@@ -5,8 +5,10 @@
 #include "hv/domain.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
+#include "hv/ipi.h"
 #include "hv/layout.h"
 #include "hv/log.h"
+#include "hv/string.h"
 #include "hv/time.h"
 #include "hv/vplatform.h"
 #include "hv/x86.h"
@@ -73,6 +75,47 @@ void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns)
 	if (!deadline || deadline > slice_end_ns)
 		deadline = slice_end_ns;
 	apic_timer_arm(time_ns_to_tsc(deadline));
+}
+
+bool vcpu_alive(const struct vcpu *v)
+{
+	return !v->wait_for_sipi && !v->stopped;
+}
+
+void vcpu_init_signal(struct vcpu *v)
+{
+	vlapic_init(&v->lapic, v->id);
+	v->lapic.send_ipi = ipi_send;
+	v->lapic.ipi_ctx = v;
+	v->pending.valid = false;
+	v->irq_waiting = false;
+	v->blocked = false;
+	v->wait_for_sipi = true;
+}
+
+/* The state after INIT and a start-up IPI (SDM Vol. 3A, 9.1.1, 8.4.4.1):
+ * real mode, CS = vector << 8, IP = 0. */
+void vcpu_startup_signal(struct vcpu *v, uint8_t vector)
+{
+	const struct segment code = { (uint16_t)(vector << 8), 0x9b, 0xffff, (uint64_t)vector << 12 };
+	const struct segment data = { 0, 0x93, 0xffff, 0 };
+	const struct dtable table = { 0, 0xffff };
+
+	if (!v->wait_for_sipi)
+		return; /* start-up IPIs to a running CPU are ignored */
+	hvm->set_segment(v, SEG_CS, &code);
+	for (enum seg_reg s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			hvm->set_segment(v, s, &data);
+	hvm->set_gdt(v, &table);
+	hvm->set_idt(v, &table);
+	hvm->set_cr(v, 0, CR0_ET | CR0_CD | CR0_NW);
+	hvm->set_cr(v, 4, 0);
+	hvm->set_efer(v, 0);
+	hvm->set_rflags(v, 2);
+	hvm->set_rip(v, 0);
+	memset(v->regs, 0, sizeof(v->regs));
+	v->wait_for_sipi = false;
 }
 
 int vcpu_code_mode(struct vcpu *v)

@@ -31,6 +31,8 @@ struct vcpu {
 	struct vlapic lapic;
 	bool blocked;            /* halted until an interrupt is pending */
 	bool x2apic_mode;        /* IA32_APIC_BASE.EXTD set by the guest */
+	bool wait_for_sipi;      /* an AP after INIT, before its start-up IPI */
+	bool stopped;            /* halted with interrupts off: never runs again */
 	struct vcpu_stats stats;
 };
 
@@ -40,6 +42,13 @@ void vcpu_raise_irq(struct vcpu *v, uint8_t vector);
 
 /* True when an external interrupt waits for this vCPU. */
 bool vcpu_irq_pending(struct vcpu *v);
+
+/* INIT: the vCPU stops and waits for a start-up IPI. */
+void vcpu_init_signal(struct vcpu *v);
+/* SIPI: a waiting vCPU starts in real mode at vector * 4 KiB. */
+void vcpu_startup_signal(struct vcpu *v, uint8_t vector);
+/* Whether the scheduler may give the vCPU the CPU at all. */
+bool vcpu_alive(const struct vcpu *v);
 
 /* Readies the vCPU for its next entry (see hv/sched.c). */
 void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns);

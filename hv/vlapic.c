@@ -21,9 +21,6 @@ enum {
 #define TIMER_PERIODIC 1
 #define TIMER_TSC_DEADLINE 2
 #define ICR_DELIVERY_MODE(v) (((v) >> 8) & 7)
-#define ICR_LEVEL_ASSERT (1u << 14)
-#define ICR_TRIGGER_LEVEL (1u << 15)
-#define ICR_SHORTHAND(v) (((v) >> 18) & 3)
 #define ESR_SEND_ILLEGAL_VECTOR (1u << 5)
 #define ESR_RECEIVE_ILLEGAL_VECTOR (1u << 6)
 
@@ -196,31 +193,18 @@ uint64_t vlapic_next_deadline(const struct vlapic *a, uint64_t *deadline_tsc)
 	return a->timer_deadline_ns;
 }
 
-/* One vCPU per domain so far: IPIs reach this APIC or nobody. */
+/* Fixed and lowest-priority IPIs need a valid vector (11.5.3: send
+ * illegal vector); everything else is the router's business. */
 static void send_ipi(struct vlapic *a, uint32_t low, uint32_t high)
 {
-	unsigned shorthand = ICR_SHORTHAND(low);
-	bool to_self = shorthand == 1 || shorthand == 2 ||
-		       (shorthand == 0 && (high >> 24) == a->id) || (shorthand == 0 && (high >> 24) == 0xff);
-	uint8_t vector = (uint8_t)low;
+	unsigned mode = ICR_DELIVERY_MODE(low);
 
-	switch (ICR_DELIVERY_MODE(low)) {
-	case 0: /* fixed */
-	case 1: /* lowest priority */
-		if (vector < 16) {
-			*reg(a, APIC_ESR) |= ESR_SEND_ILLEGAL_VECTOR;
-			return;
-		}
-		if (to_self)
-			vlapic_accept(a, vector, low & ICR_TRIGGER_LEVEL);
-		return;
-	case 4: /* NMI */
-		if (to_self)
-			a->nmi_pending = true;
-		return;
-	default: /* INIT, SIPI, SMI: no other vCPUs to start yet */
+	if ((mode == 0 || mode == 1) && (uint8_t)low < 16) {
+		*reg(a, APIC_ESR) |= ESR_SEND_ILLEGAL_VECTOR;
 		return;
 	}
+	if (a->send_ipi)
+		a->send_ipi(a->ipi_ctx, low, high);
 }
 
 uint32_t vlapic_read(struct vlapic *a, uint32_t offset, uint64_t now_ns)

@@ -22,6 +22,9 @@ struct vlapic {
 	uint64_t timer_deadline_ns; /* next expiry, 0 if none */
 	uint64_t tsc_deadline;      /* IA32_TSC_DEADLINE */
 	bool nmi_pending;
+	/* Where ICR writes go: the domain's IPI router (hv/ipi.c). */
+	void (*send_ipi)(void *ctx, uint32_t icr_low, uint32_t icr_high);
+	void *ipi_ctx;
 };
 
 void vlapic_init(struct vlapic *a, uint32_t id);

@@ -1,6 +1,7 @@
 #include "hv/vplatform.h"
 
 #include "hv/domain.h"
+#include "hv/percpu.h"
 #include "hv/serial.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
@@ -88,17 +89,22 @@ uint64_t vplatform_next_deadline(struct domain *d)
 	return next;
 }
 
-/* The xAPIC page: each vCPU's own registers (vCPU 0's until SMP guests). */
+/* The xAPIC page: every vCPU sees its own APIC at the same address, so
+ * the registers are those of the vCPU making the access. */
+static struct vlapic *accessing_lapic(struct domain *d)
+{
+	struct vcpu *v = this_cpu()->current;
+	return &(v && v->dom == d ? v : d->vcpus[0])->lapic;
+}
+
 static uint64_t lapic_read(void *ctx, uint64_t offset, unsigned size)
 {
-	struct domain *d = ctx;
-	return vlapic_read(&d->vcpus[0]->lapic, (uint32_t)offset, time_now_ns());
+	return vlapic_read(accessing_lapic(ctx), (uint32_t)offset, time_now_ns());
 }
 
 static void lapic_write(void *ctx, uint64_t offset, unsigned size, uint64_t val)
 {
-	struct domain *d = ctx;
-	vlapic_write(&d->vcpus[0]->lapic, (uint32_t)offset, (uint32_t)val, time_now_ns());
+	vlapic_write(accessing_lapic(ctx), (uint32_t)offset, (uint32_t)val, time_now_ns());
 }
 
 int vplatform_register_mmio(struct domain *d)

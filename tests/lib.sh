@@ -89,6 +89,7 @@ guest_module_args() {
 	triplefault) echo "$1 expect=triple-fault" ;;
 	hlt) echo "$1 expect=halt" ;;
 	wildmem) echo "$1 expect=memory-kill" ;;
+	smp) echo "$1 vcpus=2" ;;
 	*) echo "$1" ;;
 	esac
 }
