@@ -9,6 +9,7 @@ qemu-system-x86
 grub-pc-bin grub-common xorriso mtools
 bochs bochsbios vgabios bochs-term
 lcov clang libclang-rt-14-dev
+spin cpio
 "
 
 missing=$(dpkg-query -W -f='${db:Status-Abbrev} ${Package}\n' $PACKAGES 2>/dev/null |
