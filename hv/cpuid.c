@@ -1,5 +1,6 @@
 #include "hv/cpuid.h"
 
+#include "emulate/decode.h"
 #include "hv/domain.h"
 #include "hv/hvm.h"
 #include "hv/vcpu.h"
@@ -53,11 +54,14 @@
 #define MAX_EXTENDED_LEAF 0x80000008u
 
 static uint32_t host_max_basic, host_max_ext;
+static bool host_is_amd;
 static struct cpuid_regs host_leaf1, host_leaf7, host_ext1;
 
 void cpuid_policy_init(void)
 {
-	host_max_basic = cpuid(0, 0).eax;
+	struct cpuid_regs vendor = cpuid(0, 0);
+	host_max_basic = vendor.eax;
+	host_is_amd = vendor.ebx == 0x68747541; /* "Auth"enticAMD */
 	host_max_ext = cpuid(0x80000000u, 0).eax;
 	host_leaf1 = cpuid(1, 0);
 	host_leaf7 = host_max_basic >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0 };
@@ -160,6 +164,11 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	if (leaf >= 0x80000000u && leaf <= MAX_EXTENDED_LEAF && leaf <= host_max_ext)
 		return extended_leaf(leaf);
 	return (struct cpuid_regs){ 0 };
+}
+
+unsigned cpuid_decode_options(void)
+{
+	return host_is_amd ? X86_DECODE_AMD : 0;
 }
 
 uint64_t cpuid_guest_cr4_allowed(void)

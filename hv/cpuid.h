@@ -16,6 +16,10 @@ struct vcpu;
 void cpuid_policy_init(void);
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 
+/* Options for the instruction decoder matching this CPU's vendor (AMD and
+ * Intel differ on a few lengths in 64-bit code). */
+unsigned cpuid_decode_options(void);
+
 /* CR4 bits a guest may set: those whose feature it sees in CPUID. */
 uint64_t cpuid_guest_cr4_allowed(void);
 /* EFER bits a guest may set. */

@@ -211,6 +211,7 @@ static void load_state(struct vcpu *v, struct x86_cpu_state *st)
 	st->efer = hvm->get_efer(v);
 	st->cpl = (uint8_t)hvm->get_cpl(v);
 	st->mode = (uint8_t)vcpu_code_mode(v);
+	st->decode_options = cpuid_decode_options();
 }
 
 static void store_state(struct vcpu *v, const struct x86_cpu_state *st)

@@ -2,6 +2,7 @@
 
 #include "emulate/decode.h"
 #include "hv/apic.h"
+#include "hv/cpuid.h"
 #include "hv/domain.h"
 #include "hv/exit.h"
 #include "hv/guest_mem.h"
@@ -158,7 +159,7 @@ int vcpu_decode_current(struct vcpu *v, struct x86_insn *insn)
 				    &pf_error, &fault_addr) == GVA_OK)
 			avail = sizeof(bytes);
 	}
-	int st = x86_decode_ex(bytes, avail, (enum x86_mode)mode, X86_DECODE_AMD, insn);
+	int st = x86_decode_ex(bytes, avail, (enum x86_mode)mode, cpuid_decode_options(), insn);
 	if (st == X86_DECODE_OK)
 		return 0;
 	if (st == X86_DECODE_NEED_MORE && pf_error) {
