@@ -32,6 +32,9 @@ struct mmio_region {
 int mmio_register(struct domain *d, uint64_t base, uint64_t size,
 		  const struct mmio_ops *ops, void *ctx);
 
+/* The region holding [gpa, gpa + size), or NULL. */
+const struct mmio_region *mmio_find_region(struct domain *d, uint64_t gpa, unsigned size);
+
 /* Emulates the instruction at RIP that touched MMIO. On return the vCPU
  * has moved on, or has an exception queued, or the domain was killed. */
 void mmio_emulate(struct vcpu *v, uint64_t gpa);
