@@ -13,6 +13,8 @@
 enum {
 	APIC_EOI = 0xb0,
 	APIC_SVR = 0xf0,
+	APIC_ICR_LOW = 0x300,
+	APIC_ICR_HIGH = 0x310,
 	APIC_LVT_TIMER = 0x320,
 	APIC_TIMER_INIT = 0x380,
 	APIC_TIMER_CURRENT = 0x390,
@@ -116,4 +118,14 @@ bool apic_timer_arm(uint64_t deadline_tsc)
 void apic_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
+}
+
+void apic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	if (!apic_regs)
+		return;
+	apic_write(APIC_ICR_HIGH, apic_id << 24);
+	apic_write(APIC_ICR_LOW, icr_low);
+	for (int spins = 0; spins < 1000000 && (apic_read(APIC_ICR_LOW) & (1u << 12)); spins++)
+		cpu_relax();
 }

@@ -18,4 +18,11 @@ bool apic_init(void);
 bool apic_timer_arm(uint64_t deadline_tsc);
 void apic_eoi(void);
 
+/* ICR delivery modes for apic_send_ipi (SDM Vol. 3A, 11.6.1). */
+#define APIC_ICR_INIT 0x4500u    /* INIT, level assert */
+#define APIC_ICR_STARTUP 0x4600u /* start-up; the vector is the page number */
+/* Sends an IPI to the CPU with local APIC `apic_id` and waits until the
+ * APIC has sent it. */
+void apic_send_ipi(uint32_t apic_id, uint32_t icr_low);
+
 #endif

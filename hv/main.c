@@ -15,6 +15,7 @@
 #include "hv/sched.h"
 #include "hv/selftest.h"
 #include "hv/serial.h"
+#include "hv/smp.h"
 #include "hv/string.h"
 #include "hv/testrun.h"
 #include "hv/time.h"
@@ -145,6 +146,7 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 		log_warn("apic: no local APIC: virtual timers will poll\n");
 	cpuid_policy_init();
 	bool can_virtualize = hvm_init();
+	smp_boot_aps();
 	if (cmdline_get(boot_info.cmdline, "test", 0, 0)) {
 		if (!can_virtualize)
 			machine_exit(MACHINE_TEST_FAILED);

@@ -114,3 +114,17 @@ test_bad_console_option_is_harmless
 test_grub_entry grub-multiboot2 0 multiboot2
 test_grub_entry grub-multiboot1 1 multiboot1
 test_bochs_iso
+
+# Host SMP: the CPUs in the firmware's MADT come up, each with SVM on, and
+# guests still run (on the boot CPU).
+test_smp_boot() {
+	local t=smp-4-cpus
+	qemu_boot $t 60 -smp 4 -m 512 -kernel $HV32 -append "exit=qemu test" \
+		-initrd "build/guests/hostile.elf"
+	expect_qemu_status $t 0 || return
+	expect_log $t 'smp: CPU 3 \(APIC 3\) online' 'smp: 4 CPUs online \(4 in the MADT\)' \
+		'svm: enabled on CPU 3' 'test hostile: PASS' || return
+	pass $t
+}
+make --no-print-directory guests >/dev/null 2>&1
+test_smp_boot

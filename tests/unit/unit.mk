@@ -12,8 +12,9 @@ UNIT_SRCS_elf      := hv/elf_loader.c
 UNIT_SRCS_vpic     := hv/vpic.c
 UNIT_SRCS_vpit     := hv/vpit.c
 UNIT_SRCS_bzimage  := hv/bzimage.c
+UNIT_SRCS_madt     := hv/madt.c
 
-CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage madt
 
 define unit_test_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
