@@ -18,7 +18,7 @@ static const struct backend {
 	int (*nested_map)(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
 } backends[] = {
 	{ &svm_ops, npt_build, npt_destroy, npt_map },
-	{ &vmx_ops, ept_build, ept_destroy, 0 },
+	{ &vmx_ops, ept_build, ept_destroy, ept_map },
 };
 static const struct backend *chosen;
 

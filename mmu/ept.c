@@ -43,10 +43,8 @@ static const struct pt_format ept_format = {
 	ept_table_entry, ept_leaf_entry, ept_present, ept_is_leaf,
 };
 
-static int map_ram(struct pt_alloc *a, uint64_t root, const struct p2m_range *r)
+static int map(struct pt_alloc *a, uint64_t root, uint64_t addr, uint64_t pa, uint64_t size)
 {
-	uint64_t addr = r->gfn << 12, pa = r->mfn << 12, size = r->count << 12;
-
 	if (ept_large_pages)
 		return pt_map_range(&ept_format, a, root, addr, pa, size);
 	/* Without 2 MiB EPT pages: one 4 KiB leaf at a time. */
@@ -67,7 +65,8 @@ int ept_build(struct npt *t, const struct p2m *p)
 	for (size_t i = 0; i < p->count; i++) {
 		if (p->ranges[i].type != P2M_RAM)
 			continue;
-		if (map_ram(&a, t->root, &p->ranges[i])) {
+		const struct p2m_range *r = &p->ranges[i];
+		if (map(&a, t->root, r->gfn << 12, r->mfn << 12, r->count << 12)) {
 			pt_free_tables(&ept_format, &a, t->root);
 			t->root = 0;
 			return -ENOMEM;
@@ -89,4 +88,13 @@ void ept_destroy(struct npt *t)
 uint64_t ept_pointer(uint64_t root_pa, unsigned memtype)
 {
 	return root_pa | EPTP_WALK_LENGTH_4 | memtype;
+}
+
+int ept_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size)
+{
+	struct pt_alloc a = { page_alloc_phys, page_free_phys, t->pages };
+	int err = map(&a, t->root, gpa, hpa, size);
+
+	t->pages = a.pages;
+	return err;
 }

@@ -26,6 +26,10 @@
  * far are freed). */
 int ept_build(struct npt *t, const struct p2m *p);
 void ept_destroy(struct npt *t);
+/* Maps [gpa, gpa + size) to [hpa, ...) into built tables (lazy population:
+ * entries only go from not-present to present, so nothing cached needs
+ * invalidating; an EPT violation drops what the CPU cached for its address). */
+int ept_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
 
 /* The backend says whether the CPU has 2 MiB EPT pages (default: yes). */
 extern bool ept_large_pages;

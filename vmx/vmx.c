@@ -408,6 +408,15 @@ static void inject(struct vmx_vcpu *vx, const struct event *e)
 	if (e->type == INTR_TYPE_SW_INT || e->type == INTR_TYPE_PRIV_SW_EXCEPTION ||
 	    e->type == INTR_TYPE_SW_EXCEPTION)
 		vmcs_write(VMCS_ENTRY_INSN_LEN, e->insn_len);
+	/* An NMI cannot be injected in a MOV SS shadow (some CPUs refuse an
+	 * STI shadow too) and there is no NMI window here: it ends the shadow
+	 * one instruction early rather than fail the entry. */
+	if (e->type == INTR_TYPE_NMI) {
+		uint64_t intr = vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
+		if (intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))
+			vmcs_write(VMCS_GUEST_INTERRUPTIBILITY,
+				   intr & ~(uint64_t)(INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	}
 	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
 }
 

@@ -317,8 +317,10 @@ static bool sti_and_mov_ss(void)
 static bool sti_with_if_clear(void) { return (s.intr & INTERRUPTIBILITY_STI) && !(s.rflags & RFLAGS_IF); }
 static bool shadow_with_injection(void)
 {
-	return injecting() && (entry_type() == INTR_TYPE_EXT_INTR || entry_type() == INTR_TYPE_NMI) &&
-	       (s.intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS));
+	return injecting() &&
+	       ((entry_type() == INTR_TYPE_EXT_INTR &&
+		 (s.intr & (INTERRUPTIBILITY_STI | INTERRUPTIBILITY_MOV_SS))) ||
+		(entry_type() == INTR_TYPE_NMI && (s.intr & INTERRUPTIBILITY_MOV_SS)));
 }
 static bool smi_blocking(void) { return s.intr & INTERRUPTIBILITY_SMI; }
 static bool pending_dbg_reserved(void) { return s.pending_dbg & ~0x1500full; }
@@ -379,7 +381,7 @@ static const struct {
 	{ "guest interruptibility state has reserved bits set", intr_reserved },
 	{ "guest interruptibility: blocking by STI and by MOV SS both set", sti_and_mov_ss },
 	{ "guest interruptibility: blocking by STI with RFLAGS.IF clear", sti_with_if_clear },
-	{ "guest interruptibility: STI/MOV SS blocking with an interrupt or NMI injected", shadow_with_injection },
+	{ "guest interruptibility: STI/MOV SS blocking with an interrupt (MOV SS: or NMI) injected", shadow_with_injection },
 	{ "guest interruptibility: blocking by SMI outside SMM", smi_blocking },
 	{ "guest pending debug exceptions has reserved bits set", pending_dbg_reserved },
 	{ "VMCS link pointer is not FFFFFFFF_FFFFFFFF", link_bad },
