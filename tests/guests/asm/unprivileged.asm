@@ -1,0 +1,140 @@
+; unprivileged: a domain that is not dom0 tries every hypercall with
+; garbage arguments: management calls answer -EPERM, unknown numbers
+; -ENOSYS, only VERSION and ECHO work; from CPL 3 a hypercall is #UD (the
+; user-mode part writes the verdict itself, with IOPL 3).
+%include "tests/guests/asm/common.inc"
+
+KHC_VERSION  equ 0
+KHC_ECHO     equ 1
+KHC_LAST     equ 10                       ; KHC_DOMAIN_UNPAUSE
+EPERM        equ -1
+ENOSYS       equ -38
+VEC_UD       equ 6
+
+section .text
+%macro FAIL_UNLESS 2
+	j%1 %%ok
+	mov eax, %2
+	ret
+%%ok:
+%endmacro
+
+; hypercall: EAX = number, garbage in EDI/ESI/EDX; returns EAX
+hypercall:
+	mov edi, 0xdeadbeef
+	mov esi, 0xfffff000
+	mov edx, 0x7fffffff
+	cmp byte [is_amd], 0
+	je .intel
+	vmmcall
+	ret
+.intel:
+	vmcall
+	ret
+
+global guest_main
+guest_main:
+	xor eax, eax
+	cpuid
+	cmp ebx, 0x68747541                  ; "Auth"
+	sete byte [is_amd]
+
+	SAY "unprivileged: VERSION and ECHO work"
+	mov eax, KHC_VERSION
+	call hypercall
+	shr eax, 16
+	cmp eax, 1
+	FAIL_UNLESS e, 1
+	mov eax, KHC_ECHO
+	call hypercall
+	cmp eax, 0xdeadbeef
+	FAIL_UNLESS e, 2
+
+	SAY "unprivileged: every management call is refused with -EPERM"
+	mov ebx, 2
+.perm:
+	mov eax, ebx
+	call hypercall
+	cmp eax, EPERM
+	FAIL_UNLESS e, 3
+	inc ebx
+	cmp ebx, KHC_LAST
+	jbe .perm
+
+	SAY "unprivileged: unknown numbers give -ENOSYS"
+.nosys:
+	mov eax, ebx
+	call hypercall
+	cmp eax, ENOSYS
+	FAIL_UNLESS e, 4
+	inc ebx
+	cmp ebx, KHC_LAST + 40
+	jbe .nosys
+	mov eax, 0xffffffff
+	call hypercall
+	cmp eax, ENOSYS
+	FAIL_UNLESS e, 5
+
+	SAY "unprivileged: from CPL 3 a hypercall is #UD"
+	; user segments and a TSS for the way back in on the #UD
+	mov dword [tss + 4], kernel_stack_top        ; ESP0
+	mov dword [tss + 8], 0x10                    ; SS0
+	mov eax, tss
+	mov [ring3_gdt + 0x28 + 2], ax
+	shr eax, 16
+	mov [ring3_gdt + 0x28 + 4], al
+	mov [ring3_gdt + 0x28 + 7], ah
+	lgdt [ring3_gdt_ptr]
+	mov ax, 0x28
+	ltr ax
+	mov dword [fault_skip], 3                    ; past vmmcall/vmcall
+	push dword 0x23                              ; SS (user data)
+	push dword user_stack_top
+	push dword 0x3002                            ; EFLAGS: IOPL 3 (the verdict port), IF off
+	push dword 0x1b                              ; CS (user code)
+	push dword user_code
+	iret
+
+; CPL 3: the hypercall must fault with #UD; the verdict goes out directly.
+user_code:
+	mov eax, KHC_VERSION
+	cmp byte [is_amd], 0
+	je .intel
+	vmmcall
+	jmp .after
+.intel:
+	vmcall
+.after:
+	mov eax, 6
+	cmp dword [vector_count + VEC_UD * 4], 1
+	jne .verdict
+	mov eax, 7
+	cmp dword [last_error], 0                    ; #UD has no error code
+	jne .verdict
+	xor eax, eax
+.verdict:
+	out VERDICT_PORT, eax
+	jmp $
+
+section .data
+is_amd: db 0
+align 8
+ring3_gdt:
+	dq 0
+	dq 0x00CF9A000000FFFF                        ; 0x08 kernel code
+	dq 0x00CF92000000FFFF                        ; 0x10 kernel data
+	dq 0x00CFFA000000FFFF                        ; 0x18 user code, DPL 3
+	dq 0x00CFF2000000FFFF                        ; 0x20 user data, DPL 3
+	dq 0x0000890000000067                        ; 0x28 TSS (base filled in)
+ring3_gdt_end:
+ring3_gdt_ptr:
+	dw ring3_gdt_end - ring3_gdt - 1
+	dd ring3_gdt
+
+section .bss
+align 16
+tss: resb 104
+	resb 4096
+kernel_stack_top:
+	resb 4096
+user_stack_top:
