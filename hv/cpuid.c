@@ -3,6 +3,8 @@
 #include "emulate/decode.h"
 #include "hv/domain.h"
 #include "hv/hvm.h"
+#include "hv/time.h"
+#include "hv/vlapic.h"
 #include "hv/vcpu.h"
 
 /* Feature bits (SDM Vol. 2A, CPUID; APM Vol. 3, appendix E). */
@@ -150,6 +152,8 @@ static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
 					    KESTREL_CPUID_SIGNATURE_ECX, KESTREL_CPUID_SIGNATURE_EDX };
 	case KESTREL_CPUID_BASE + 1:
 		return (struct cpuid_regs){ KESTREL_ABI_VERSION, 0, 0, 0 };
+	case KESTREL_CPUID_TIMING:
+		return (struct cpuid_regs){ (uint32_t)time_tsc_khz(), 1000000u / VLAPIC_BUS_NS, 0, 0 };
 	default:
 		return (struct cpuid_regs){ 0 };
 	}

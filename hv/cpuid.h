@@ -8,7 +8,10 @@
 #include "hv/x86.h"
 
 #define KESTREL_CPUID_BASE 0x40000000u
-#define KESTREL_CPUID_MAX 0x40000001u
+#define KESTREL_CPUID_MAX 0x40000010u
+/* Timing leaf (the convention VMware and KVM use): EAX = TSC kHz, EBX =
+ * the vLAPIC timer's bus clock in kHz. */
+#define KESTREL_CPUID_TIMING 0x40000010u
 
 struct vcpu;
 
