@@ -49,6 +49,17 @@ HYPERCALL_BODY(body_version_vmcall, "vmcall", HC_VERSION)
 HYPERCALL_BODY(body_echo_vmmcall, "vmmcall", HC_ECHO)
 HYPERCALL_BODY(body_echo_vmcall, "vmcall", HC_ECHO)
 
+/* The local APIC (xAPIC page at 0xfee00000) is emulated in the
+ * hypervisor: an EOI is one MMIO write, an exit into the instruction
+ * emulator. */
+#define LAPIC ((volatile uint32_t *)0xfee00000u)
+#define LAPIC_EOI (0xb0 / 4)
+
+static void body_eoi(void)
+{
+	LAPIC[LAPIC_EOI] = 0;
+}
+
 static uint32_t window_cost(bench_body body)
 {
 	uint64_t t0 = rdtsc();
@@ -90,4 +101,5 @@ void guest_main(void)
 	measure("hypercall", amd ? body_version_vmmcall : body_version_vmcall);
 	measure("io_in", body_io);
 	measure("roundtrip", amd ? body_echo_vmmcall : body_echo_vmcall);
+	measure("lapic_eoi", body_eoi);
 }
