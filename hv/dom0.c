@@ -127,19 +127,7 @@ static const char *kernel_args(const char *s)
  * (0x18), paging off, interrupts off, ESI = boot_params. */
 static void set_entry_state(struct vcpu *v, uint64_t entry)
 {
-	const struct segment code = { 0x10, 0xc09b, 0xffffffff, 0 };
-	const struct segment data = { 0x18, 0xc093, 0xffffffff, 0 };
-
-	hvm->set_segment(v, SEG_CS, &code);
-	for (enum seg_reg s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			hvm->set_segment(v, s, &data);
-	hvm->set_cr(v, 0, CR0_PE | CR0_ET);
-	hvm->set_cr(v, 4, 0);
-	hvm->set_efer(v, 0);
-	hvm->set_rflags(v, 2);
-	hvm->set_rip(v, entry);
-	memset(v->regs, 0, sizeof(v->regs));
+	vcpu_set_flat_entry(v, 0x10, entry);
 	v->regs[GPR_RSI] = BOOT_PARAMS_GPA;
 }
 

@@ -84,19 +84,7 @@ static int write_info(struct domain *d, const char *cmdline)
  * EBX the information block. */
 static void set_entry_state(struct vcpu *v, uint32_t entry)
 {
-	const struct segment code = { 0x08, 0xc09b, 0xffffffff, 0 };
-	const struct segment data = { 0x10, 0xc093, 0xffffffff, 0 };
-
-	hvm->set_segment(v, SEG_CS, &code);
-	for (enum seg_reg s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			hvm->set_segment(v, s, &data);
-	hvm->set_cr(v, 0, CR0_PE | CR0_ET);
-	hvm->set_cr(v, 4, 0);
-	hvm->set_efer(v, 0);
-	hvm->set_rflags(v, 2);
-	hvm->set_rip(v, entry);
-	memset(v->regs, 0, sizeof(v->regs));
+	vcpu_set_flat_entry(v, 0x08, entry);
 	v->regs[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
 	v->regs[GPR_RBX] = GUEST_MBINFO_GPA;
 }

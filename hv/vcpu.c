@@ -94,6 +94,31 @@ void vcpu_init_signal(struct vcpu *v)
 	v->wait_for_sipi = true;
 }
 
+/* CS as given, every data segment alike; paging off, interrupts off, no
+ * registers set: what both boot protocols and start-up IPIs begin from. */
+static void set_start_state(struct vcpu *v, const struct segment *code,
+			    const struct segment *data, uint64_t cr0, uint64_t rip)
+{
+	hvm->set_segment(v, SEG_CS, code);
+	for (enum seg_reg s = SEG_ES; s <= SEG_GS; s++)
+		if (s != SEG_CS)
+			hvm->set_segment(v, s, data);
+	hvm->set_cr(v, 0, cr0);
+	hvm->set_cr(v, 4, 0);
+	hvm->set_efer(v, 0);
+	hvm->set_rflags(v, 2);
+	hvm->set_rip(v, rip);
+	memset(v->regs, 0, sizeof(v->regs));
+}
+
+void vcpu_set_flat_entry(struct vcpu *v, uint16_t code_sel, uint64_t entry)
+{
+	const struct segment code = { code_sel, 0xc09b, 0xffffffff, 0 };
+	const struct segment data = { (uint16_t)(code_sel + 8), 0xc093, 0xffffffff, 0 };
+
+	set_start_state(v, &code, &data, CR0_PE | CR0_ET, entry);
+}
+
 /* The state after INIT and a start-up IPI (SDM Vol. 3A, 9.1.1, 8.4.4.1):
  * real mode, CS = vector << 8, IP = 0. */
 void vcpu_startup_signal(struct vcpu *v, uint8_t vector)
@@ -104,18 +129,9 @@ void vcpu_startup_signal(struct vcpu *v, uint8_t vector)
 
 	if (!v->wait_for_sipi)
 		return; /* start-up IPIs to a running CPU are ignored */
-	hvm->set_segment(v, SEG_CS, &code);
-	for (enum seg_reg s = SEG_ES; s <= SEG_GS; s++)
-		if (s != SEG_CS)
-			hvm->set_segment(v, s, &data);
+	set_start_state(v, &code, &data, CR0_ET | CR0_CD | CR0_NW, 0);
 	hvm->set_gdt(v, &table);
 	hvm->set_idt(v, &table);
-	hvm->set_cr(v, 0, CR0_ET | CR0_CD | CR0_NW);
-	hvm->set_cr(v, 4, 0);
-	hvm->set_efer(v, 0);
-	hvm->set_rflags(v, 2);
-	hvm->set_rip(v, 0);
-	memset(v->regs, 0, sizeof(v->regs));
 	v->wait_for_sipi = false;
 }
 

@@ -47,6 +47,10 @@ bool vcpu_irq_pending(struct vcpu *v);
 void vcpu_init_signal(struct vcpu *v);
 /* SIPI: a waiting vCPU starts in real mode at vector * 4 KiB. */
 void vcpu_startup_signal(struct vcpu *v, uint8_t vector);
+/* What boot protocols hand a kernel: flat 4 GiB 32-bit code at `code_sel`
+ * and data at the next selector, protected mode without paging, interrupts
+ * off, registers zero (the caller then sets its arguments). */
+void vcpu_set_flat_entry(struct vcpu *v, uint16_t code_sel, uint64_t entry);
 /* Whether the scheduler may give the vCPU the CPU at all. */
 bool vcpu_alive(const struct vcpu *v);
 

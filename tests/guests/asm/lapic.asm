@@ -17,13 +17,6 @@ TIMER_DIV   equ APIC + 0x3e0
 SELF        equ 1 << 18                  ; destination shorthand: self
 
 section .text
-%macro FAIL_UNLESS 3                     ; cond, code: jump over the failure
-	j%1 %%ok
-	mov eax, %2
-	ret
-%%ok:
-%endmacro
-
 %macro SELF_IPI 1
 	mov dword [ICR_LOW], SELF | %1
 %endmacro
@@ -42,7 +35,7 @@ guest_main:
 	cli
 	COUNT 0x41
 	cmp eax, 0
-	FAIL_UNLESS e, 1, x
+	FAIL_UNLESS e, 1
 
 	SAY "lapic: enabled: priority order and nesting"
 	mov dword [SVR], 0x1ff               ; enable, spurious vector 0xff
@@ -51,7 +44,7 @@ guest_main:
 	cli
 	COUNT 0x41
 	cmp eax, 1
-	FAIL_UNLESS e, 2, x
+	FAIL_UNLESS e, 2
 	mov dword [EOI], 0
 	mov dword [vector_log_len], 0
 	SELF_IPI 0x45                        ; class 4
@@ -63,30 +56,30 @@ guest_main:
 	cli
 	movzx eax, byte [vector_log]
 	cmp eax, 0x92
-	FAIL_UNLESS e, 3, x
+	FAIL_UNLESS e, 3
 	cmp dword [vector_log_len], 1        ; 0x91, 0x45 blocked by 0x92 in service
-	FAIL_UNLESS e, 4, x
+	FAIL_UNLESS e, 4
 	mov dword [EOI], 0                   ; ends 0x92: 0x91 next
 	sti
 	nop
 	cli
 	movzx eax, byte [vector_log + 1]
 	cmp eax, 0x91
-	FAIL_UNLESS e, 5, x
+	FAIL_UNLESS e, 5
 	mov dword [EOI], 0
 	sti
 	nop
 	cli
 	movzx eax, byte [vector_log + 2]
 	cmp eax, 0x45
-	FAIL_UNLESS e, 6, x
+	FAIL_UNLESS e, 6
 	mov eax, [ISR2]                      ; 0x45 is in service
 	test eax, 1 << (0x45 - 0x40)
-	FAIL_UNLESS nz, 7, x
+	FAIL_UNLESS nz, 7
 	mov dword [EOI], 0
 	mov eax, [ISR2]
 	test eax, 1 << (0x45 - 0x40)
-	FAIL_UNLESS z, 8, x
+	FAIL_UNLESS z, 8
 
 	SAY "lapic: TPR holds back lower classes"
 	mov dword [TPR], 0x60
@@ -96,17 +89,17 @@ guest_main:
 	cli
 	COUNT 0x55
 	cmp eax, 0
-	FAIL_UNLESS e, 9, x
+	FAIL_UNLESS e, 9
 	mov eax, [PPR]
 	cmp eax, 0x60
-	FAIL_UNLESS e, 10, x
+	FAIL_UNLESS e, 10
 	mov dword [TPR], 0
 	sti
 	nop
 	cli
 	COUNT 0x55
 	cmp eax, 1
-	FAIL_UNLESS e, 11, x
+	FAIL_UNLESS e, 11
 	mov dword [EOI], 0
 
 	SAY "lapic: one-shot timer fires once"
@@ -115,7 +108,7 @@ guest_main:
 	mov dword [TIMER_INIT], 2000000      ; 2 ms at 1 GHz
 	mov eax, [TIMER_CUR]
 	cmp eax, 0
-	FAIL_UNLESS a, 12, x
+	FAIL_UNLESS a, 12
 	sti
 .wait_oneshot:
 	hlt
@@ -130,16 +123,16 @@ guest_main:
 	cli
 	COUNT 0x60
 	cmp eax, 1
-	FAIL_UNLESS e, 13, x
+	FAIL_UNLESS e, 13
 	mov eax, [TIMER_CUR]
 	cmp eax, 0
-	FAIL_UNLESS e, 14, x
+	FAIL_UNLESS e, 14
 
 	SAY "lapic: the timer's rate agrees with the TSC (CPUID 0x40000010)"
 	mov eax, 0x40000010
 	cpuid
 	cmp ebx, 1000000                     ; bus clock: 1 GHz in kHz
-	FAIL_UNLESS e, 20, x
+	FAIL_UNLESS e, 20
 	mov [tsc_khz], eax
 	mov dword [LVT_TIMER], 0x63          ; one-shot
 	rdtsc
@@ -159,9 +152,9 @@ guest_main:
 	div ecx
 	mov dword [EOI], 0
 	cmp eax, 4                           ; 5 ms, give or take the exits
-	FAIL_UNLESS ae, 21, x
+	FAIL_UNLESS ae, 21
 	cmp eax, 50
-	FAIL_UNLESS b, 22, x
+	FAIL_UNLESS b, 22
 
 	SAY "lapic: periodic timer keeps firing"
 	mov dword [LVT_TIMER], (1 << 17) | 0x61
@@ -178,7 +171,7 @@ guest_main:
 	mov dword [EOI], 0
 	COUNT 0x61
 	cmp eax, 9
-	FAIL_UNLESS ae, 15, x
+	FAIL_UNLESS ae, 15
 	mov dword [LVT_TIMER], 1 << 16       ; masked: stops
 	mov dword [TIMER_INIT], 0
 
@@ -186,7 +179,7 @@ guest_main:
 	mov eax, 1
 	cpuid
 	test ecx, 1 << 24
-	FAIL_UNLESS nz, 16, x
+	FAIL_UNLESS nz, 16
 	mov dword [LVT_TIMER], (2 << 17) | 0x62
 	rdtsc
 	add eax, 3000000
@@ -203,7 +196,7 @@ guest_main:
 	mov ecx, 0x6e0                       ; fired: the deadline reads 0
 	rdmsr
 	or eax, edx
-	FAIL_UNLESS z, 17, x
+	FAIL_UNLESS z, 17
 
 	SAY "lapic: all good"
 	xor eax, eax

@@ -13,13 +13,6 @@ TRAMPOLINE  equ 0x8000
 AP_VECTOR   equ 0x50
 
 section .text
-%macro FAIL_UNLESS 2
-	j%1 %%ok
-	mov eax, %2
-	ret
-%%ok:
-%endmacro
-
 ; Waits until the ICR says the IPI was sent.
 icr_idle:
 	test dword [ICR_LOW], 1 << 12

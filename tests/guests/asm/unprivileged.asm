@@ -12,13 +12,6 @@ ENOSYS       equ -38
 VEC_UD       equ 6
 
 section .text
-%macro FAIL_UNLESS 2
-	j%1 %%ok
-	mov eax, %2
-	ret
-%%ok:
-%endmacro
-
 ; hypercall: EAX = number, garbage in EDI/ESI/EDX; returns EAX
 hypercall:
 	mov edi, 0xdeadbeef

@@ -16,13 +16,6 @@ X_SELF_IPI  equ 0x83f
 VEC_GP      equ 13
 
 section .text
-%macro FAIL_UNLESS 2
-	j%1 %%ok
-	mov eax, %2
-	ret
-%%ok:
-%endmacro
-
 %macro WRMSR_ 3                          ; msr, edx, eax
 	mov ecx, %1
 	mov edx, %2
