@@ -30,7 +30,7 @@ HV_C_SRCS   := $(sort $(wildcard boot/*.c hv/*.c mmu/*.c emulate/*.c svm/*.c vmx
 HV_ASM_SRCS := $(sort $(wildcard boot/*.asm hv/*.asm svm/*.asm vmx/*.asm))
 HV_OBJS     := $(HV_C_SRCS:%.c=$(BUILD)/hv/%.o) $(HV_ASM_SRCS:%.asm=$(BUILD)/hv/%.o)
 
-.PHONY: all deps iso run test bench coverage clean help
+.PHONY: all deps iso run test test-long bench coverage clean help
 COVERAGE_TARGETS = $(shell grep -h -o -E "^coverage-[a-z0-9-]+:" tests/unit/*.mk | tr -d :)
 all: $(BUILD)/hv.elf $(BUILD)/hv32.elf
 
@@ -40,16 +40,21 @@ help:
 	@echo "make run        boot Kestrel under QEMU, console on this terminal"
 	@echo "make iso        build/kestrel.iso (GRUB, multiboot2 and multiboot entries)"
 	@echo "make test       every test; ends with 'N passed, N failed'"
+	@echo "make test-long  the slow suites (dom0 under Bochs)"
 	@echo "make coverage   lcov report of the host-tested code"
 	@echo "make bench      exit costs, in cycles and (icount) instructions"
 
 deps:
 	@scripts/deps.sh
 
-# The bootable ISO for real machines: console on COM1 and the screen.
-iso: deps $(BUILD)/kestrel.iso
-$(BUILD)/kestrel.iso: $(BUILD)/hv.elf scripts/mkiso.sh
-	scripts/mkiso.sh $@ $(BUILD)/hv.elf 0 "console=com1"
+# The bootable ISO for real machines: console on COM1 and the screen; GRUB
+# loads Kestrel with dom0's kernel and initramfs as modules (multiboot2 is
+# the default entry, multiboot the second).
+iso: deps dom0
+	@$(MAKE) --no-print-directory $(BUILD)/kestrel.iso
+$(BUILD)/kestrel.iso: $(BUILD)/hv.elf scripts/mkiso.sh $(DOM0_INITRD)
+	scripts/mkiso.sh $@ $(BUILD)/hv.elf 0 "console=com1" \
+		cache/dom0/vmlinuz "$(DOM0_CMDLINE)" $(DOM0_INITRD) "initramfs"
 
 # Boots Kestrel with Linux dom0 under QEMU (SVM, nested paging), the
 # console on this terminal: a dom0 shell where hvctl works. Ctrl-A X quits.
@@ -66,6 +71,11 @@ run: deps all dom0
 test: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@tests/run.sh
+
+# The slow suites (Linux dom0 under Bochs/VMX): minutes each.
+test-long: deps
+	@$(MAKE) --no-print-directory all guests dom0 >/dev/null
+	@TEST_DIRS=tests/long tests/run.sh
 
 # Exit costs measured by a guest (never part of make test: no timing asserts).
 bench: deps

@@ -27,11 +27,20 @@ run_suite() {
 	echo "   ($name: $((SECONDS - start)) s)"
 }
 
-for target in $(grep -h -o -E '^test-unit-[a-z0-9-]+:' tests/unit/*.mk | tr -d : | sort -u); do
+# TEST_DIRS=tests/long runs only those scripts (make test-long).
+if [ -n "${TEST_DIRS:-}" ]; then
+	SCRIPTS=$(ls $TEST_DIRS/*.sh 2>/dev/null)
+	UNIT_TARGETS=""
+else
+	SCRIPTS=$(ls tests/integration/*.sh tests/e2e/*.sh)
+	UNIT_TARGETS=$(grep -h -o -E '^test-unit-[a-z0-9-]+:' tests/unit/*.mk | tr -d : | sort -u)
+fi
+
+for target in $UNIT_TARGETS; do
 	[[ $target =~ $filter ]] || continue
 	run_suite "$target" make --no-print-directory "$target"
 done
-for script in tests/integration/*.sh tests/e2e/*.sh; do
+for script in $SCRIPTS; do
 	name=$(basename "$script" .sh)
 	[[ $name =~ $filter ]] || continue
 	run_suite "$name" "$script"

@@ -31,3 +31,16 @@ qemu_boot $t 120 -m 512 -kernel build/hv32.elf -append "exit=qemu" \
 	-initrd "cache/dom0/vmlinuz console=ttyS0 acpi=off nolapic noapic panic=1 rdinit=/nonexistent init=/nonexistent,build/dom0/initramfs.cpio.gz"
 expect_log $t 'Kernel panic' 'domain 0 (stopped|killed): (reset requested|triple fault)' \
 	'kestrel: dom0 ended' && pass $t
+
+# The same from a GRUB ISO (multiboot2, modules loaded by GRUB), as on a
+# real machine.
+t=dom0-grub-iso
+iso=build/test-dom0.iso
+if scripts/mkiso.sh $iso build/hv.elf 0 "exit=qemu" cache/dom0/vmlinuz \
+	"console=ttyS0 acpi=off nolapic noapic kestrel.selftest=1" \
+	build/dom0/initramfs.cpio.gz "initramfs"; then
+	qemu_boot $t 240 -m 1024 -cdrom $iso
+	expect_qemu_status $t 0 && expect_log $t 'boot: multiboot2 from "GRUB' 'DOM0-SELFTEST: PASS' && pass $t
+else
+	fail $t "could not build $iso"
+fi

@@ -1,0 +1,19 @@
+#!/bin/bash
+# dom0 on Intel VMX: Bochs boots the GRUB ISO with Kestrel, Debian's kernel
+# and our initramfs, dom0 runs its self-check (hvctl, /dev/hv) and powers
+# off. Minutes under Bochs, hence make test-long.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/lib.sh
+
+t=dom0-vmx-selftest
+iso=build/test-dom0-vmx.iso
+scripts/mkiso.sh $iso build/hv.elf 0 "exit=bochs" cache/dom0/vmlinuz \
+	"console=ttyS0 acpi=off nolapic noapic kestrel.selftest=1" \
+	build/dom0/initramfs.cpio.gz "initramfs" || { fail $t "could not build $iso"; exit 1; }
+bochs_boot $t 1500 $iso
+st=$(hv_status)
+if [ "$st" = 0 ] && expect_log $t 'vmx: enabled' 'Linux version 6\.' 'DOM0-SELFTEST: PASS'; then
+	pass $t
+elif [ "$st" != 0 ]; then
+	fail $t "hypervisor status '$st', bochs rc $RC (log $LOG)"
+fi
