@@ -74,7 +74,12 @@ expect_log() {
 expect_qemu_status() {
 	local name=$1 want=$(( ($2 << 1) | 1 ))
 	case $RC in
-	"$want") return 0 ;;
+	"$want")
+		# QEMU also exits 1 when it cannot load the kernel at all: the
+		# hypervisor's own status line must agree.
+		[ "$(hv_status)" = "$2" ] && return 0
+		fail "$name" "QEMU exit status $RC but the hypervisor said '$(hv_status)' (log $LOG, $LOGDIR/$name.qemu.out)"
+		return 1 ;;
 	137|124) fail "$name" "timed out (log $LOG)" ;;
 	0) fail "$name" "QEMU exited without a verdict: reset or triple fault (log $LOG)" ;;
 	*) fail "$name" "QEMU exit status $RC, expected $want (log $LOG)" ;;
