@@ -207,7 +207,15 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 }
 
 static uint64_t svm_get_rip(struct vcpu *v) { return to_svm(v)->vmcb->save.rip; }
-static void svm_set_rip(struct vcpu *v, uint64_t rip) { to_svm(v)->vmcb->save.rip = rip; }
+/* Moving RIP past an instruction ends the STI / MOV SS shadow it was in
+ * (otherwise a HLT skipped in an STI shadow would keep the next
+ * instruction from taking the interrupt that woke it). */
+static void svm_set_rip(struct vcpu *v, uint64_t rip)
+{
+	struct vmcb *vmcb = to_svm(v)->vmcb;
+	vmcb->save.rip = rip;
+	vmcb->control.int_state &= ~1ull;
+}
 static uint64_t svm_get_rflags(struct vcpu *v) { return to_svm(v)->vmcb->save.rflags; }
 static void svm_set_rflags(struct vcpu *v, uint64_t f) { to_svm(v)->vmcb->save.rflags = f | 2; }
 static unsigned svm_get_cpl(struct vcpu *v) { return to_svm(v)->vmcb->save.cpl; }

@@ -89,7 +89,11 @@ guest_main:
 	iret
 
 ; CPL 3: the hypercall must fault with #UD; the verdict goes out directly.
+; (IRET to CPL 3 left DS/ES null: their kernel DPL is below the new CPL.)
 user_code:
+	mov ax, 0x23
+	mov ds, ax
+	mov es, ax
 	mov eax, KHC_VERSION
 	cmp byte [is_amd], 0
 	je .intel
