@@ -105,8 +105,16 @@ static struct cpuid_regs basic_leaf(struct vcpu *v, uint32_t leaf, uint32_t subl
 		if (subleaf != 0)
 			return (struct cpuid_regs){ 0 };
 		return (struct cpuid_regs){ 0, host_leaf7.ebx & L7_EBX_KEPT, 0, 0 };
-	case 2:
 	case 0xd:
+		r = cpuid(leaf, subleaf);
+		/* XSAVES/XRSTORS need IA32_XSS and a VMX control we do not give
+		 * guests: hide them (subleaf 1 EAX bit 3, and the XSS bits). */
+		if (subleaf == 1) {
+			r.eax &= ~(1u << 3);
+			r.ecx = r.edx = 0;
+		}
+		return r;
+	case 2:
 		return cpuid(leaf, subleaf);
 	default:
 		/* Power, performance monitoring, topology (0xb): nothing. */
