@@ -26,6 +26,9 @@ enum {
 #define DIVIDE_BY_16 0x3
 
 static volatile uint32_t *apic_regs;
+/* The deadline the one-shot timer is armed for (0: none): re-arming for
+ * the same deadline on every VM entry would cost an MMIO write each time. */
+static uint64_t armed_deadline;
 static uint64_t tsc_per_apic_tick; /* in 1/256 units for precision */
 
 static uint32_t apic_read(unsigned reg)
@@ -40,6 +43,7 @@ static void apic_write(unsigned reg, uint32_t v)
 
 static void timer_interrupt(struct trap_frame *f)
 {
+	armed_deadline = 0;
 	apic_eoi();
 }
 
@@ -100,6 +104,9 @@ bool apic_timer_arm(uint64_t deadline_tsc)
 {
 	if (!apic_regs)
 		return false;
+	if (deadline_tsc == armed_deadline)
+		return true;
+	armed_deadline = deadline_tsc;
 	if (!deadline_tsc) {
 		apic_write(APIC_TIMER_INIT, 0);
 		return true;
