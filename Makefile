@@ -40,7 +40,7 @@ help:
 	@echo "make run        boot Kestrel under QEMU, console on this terminal"
 	@echo "make iso        build/kestrel.iso (GRUB, multiboot2 and multiboot entries)"
 	@echo "make test       every test; ends with 'N passed, N failed'"
-	@echo "make test-long  the slow suites (dom0 under Bochs)"
+	@echo "make test-long  the slow suites (ten minutes of fuzzing)"
 	@echo "make coverage   lcov report of the host-tested code"
 	@echo "make bench      exit costs, in cycles and (icount) instructions"
 
@@ -72,7 +72,7 @@ test: deps
 	@$(MAKE) --no-print-directory all >/dev/null
 	@tests/run.sh
 
-# The slow suites (Linux dom0 under Bochs/VMX): minutes each.
+# The slow suites: longer fuzzing.
 test-long: deps
 	@$(MAKE) --no-print-directory all guests dom0 >/dev/null
 	@TEST_DIRS=tests/long tests/run.sh

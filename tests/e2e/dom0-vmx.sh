@@ -1,7 +1,7 @@
 #!/bin/bash
 # dom0 on Intel VMX: Bochs boots the GRUB ISO with Kestrel, Debian's kernel
 # and our initramfs, dom0 runs its self-check (hvctl, /dev/hv) and powers
-# off. Minutes under Bochs, hence make test-long.
+# off. About 75 s under Bochs.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
