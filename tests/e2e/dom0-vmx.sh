@@ -5,6 +5,9 @@
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
+make --no-print-directory all dom0 >/dev/null 2>"$LOGDIR/dom0-vmx-build.err" ||
+	{ fail dom0-vmx-build "make dom0 failed: $(tail -1 "$LOGDIR/dom0-vmx-build.err")"; exit 1; }
+
 t=dom0-vmx-selftest
 iso=build/test-dom0-vmx.iso
 scripts/mkiso.sh $iso build/hv.elf 0 "exit=bochs" cache/dom0/vmlinuz \
