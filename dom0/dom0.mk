@@ -5,7 +5,9 @@
 #   build/dom0/hvdev.ko            the module (kbuild in build/dom0/kmod/hvdev)
 #   build/dom0/hvctl               static, runs in the initramfs
 #   build/dom0/hvdev-check         static, /dev/hv conformance checks
-#   build/dom0/initramfs.cpio.gz   busybox-static + hvdev.ko + hvctl + /init
+#   build/dom0/initramfs.cpio.gz   busybox-static + hvdev.ko + hvctl + /init, and
+#                                  test guests (build/guests/, make guests) in /guests/
+#                                  for the self-test's domains
 # and the kernel stays in the cache: cache/dom0/vmlinuz (scripts/fetch-dom0.sh).
 #
 # make dom0-fetch       download/unpack kernel, headers, busybox (cache/dom0/)
@@ -22,8 +24,10 @@ DOM0_HVCTL   := $(DOM0_BUILD)/hvctl
 DOM0_CHECK   := $(DOM0_BUILD)/hvdev-check
 DOM0_INITRD  := $(DOM0_BUILD)/initramfs.cpio.gz
 DOM0_KERNEL  := $(DOM0_CACHE)/vmlinuz
+# Test guests the self-test of /init starts as domains (hvctl create).
+DOM0_GUESTS  := $(patsubst %,build/guests/%.elf,hypercall cpuid hlt)
 
-DOM0_KMOD_SRCS  := dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild dom0/kmod/hvdev/shim/stdint.h
+DOM0_KMOD_SRCS  := dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild
 DOM0_TOOL_SRCS  := dom0/tools/hvctl.c dom0/tools/libhv.c dom0/tools/hvctl_cli.c
 DOM0_CHECK_SRCS := dom0/tools/hvdev-check.c dom0/tools/libhv.c
 DOM0_TOOL_HDRS  := dom0/tools/libhv.h dom0/tools/hvctl_cli.h dom0/include/hvdev.h hv/abi.h
@@ -68,8 +72,20 @@ $(DOM0_CHECK): $(DOM0_CHECK_SRCS) $(DOM0_TOOL_HDRS)
 	@echo "  CC      $@ (static)"
 	@gcc $(DOM0_TOOL_FLAGS) $(DOM0_CHECK_SRCS) -o $@
 
-$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) scripts/mkinitramfs.sh $(DOM0_CACHE)/VERSION
-	@scripts/mkinitramfs.sh $@ $(DOM0_CACHE)/busybox $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK)
+# The guests' rules are in tests/guests/guests.mk, which the top Makefile
+# includes before this file. Alone (make -f dom0/dom0.mk), this file asks
+# the top Makefile for them; the initramfs is remade only if they changed.
+ifndef GUEST_OUT
+$(DOM0_GUESTS): dom0-guests-force
+	@$(MAKE) --no-print-directory -f Makefile $@
+.PHONY: dom0-guests-force
+dom0-guests-force:
+endif
+
+$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) $(DOM0_GUESTS) scripts/mkinitramfs.sh \
+		$(DOM0_CACHE)/VERSION
+	@scripts/mkinitramfs.sh $@ $(DOM0_CACHE)/busybox $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) \
+		$(DOM0_GUESTS)
 
 # The cache (downloads) stays; `rm -rf cache/dom0` forgets it.
 dom0-clean:

@@ -1,15 +1,18 @@
 #!/bin/bash
 # Builds dom0's initramfs: busybox-static (with its applet links), hvdev.ko,
-# hvctl and an /init that mounts proc/sys/devtmpfs, loads the module, prints
-# the banner and starts a shell on the console; with kestrel.selftest=1 on
-# the kernel command line it runs a scripted self-check instead and powers
-# off (the self-check: hvctl version, list, dmesg, then hvdev-check). The
+# hvctl, test guests in /guests/ and an /init that mounts proc/sys/devtmpfs,
+# loads the module, prints the banner and starts a shell on the console;
+# with kestrel.selftest=1 on the kernel command line it runs a scripted
+# self-check instead and powers off (the self-check: hvctl version, list,
+# dmesg, hvdev-check, then domains made from the guests: created, paused,
+# unpaused, finished with verdict 0, destroyed; bad inputs refused). The
 # archive is a gzip'd newc cpio made by busybox's own cpio, so the
 # host needs no cpio package.
 #
-# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK]]]]]
+# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK [GUEST.elf...]]]]]]
 # defaults: build/dom0/initramfs.cpio.gz cache/dom0/busybox
 #           build/dom0/hvdev.ko build/dom0/hvctl build/dom0/hvdev-check
+#           build/guests/{hypercall,cpuid,hlt}.elf (make guests)
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-build/dom0/initramfs.cpio.gz}
@@ -17,16 +20,25 @@ BUSYBOX=${2:-cache/dom0/busybox}
 KO=${3:-build/dom0/hvdev.ko}
 HVCTL=${4:-build/dom0/hvctl}
 CHECK=${5:-build/dom0/hvdev-check}
+if [ $# -gt 5 ]; then
+	shift 5
+	GUESTS=("$@")
+else
+	GUESTS=(build/guests/hypercall.elf build/guests/cpuid.elf build/guests/hlt.elf)
+fi
 
 for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK"; do
 	[ -f "$f" ] || { echo "mkinitramfs: $f missing (make dom0-fetch dom0-kmod dom0-tools)" >&2; exit 1; }
+done
+for f in "${GUESTS[@]}"; do
+	[ -f "$f" ] || { echo "mkinitramfs: $f missing (make guests)" >&2; exit 1; }
 done
 
 BUSYBOX=$(readlink -f "$BUSYBOX")
 mkdir -p "$(dirname "$OUT")"
 STAGE=$(mktemp -d "$(dirname "$OUT")/initramfs.XXXXXX")
 trap 'rm -rf "$STAGE"' EXIT
-mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,lib/modules,dev,proc,sys,tmp,root,etc}
+mkdir -p "$STAGE"/{bin,sbin,usr/bin,usr/sbin,lib/modules,dev,proc,sys,tmp,root,etc,guests}
 chmod 1777 "$STAGE/tmp"
 
 install -m 0755 "$BUSYBOX" "$STAGE/bin/busybox"
@@ -38,6 +50,9 @@ done
 install -m 0644 "$KO" "$STAGE/lib/modules/hvdev.ko"
 install -m 0755 "$HVCTL" "$STAGE/usr/bin/hvctl"
 install -m 0755 "$CHECK" "$STAGE/usr/bin/hvdev-check"
+for f in "${GUESTS[@]}"; do
+	install -m 0644 "$f" "$STAGE/guests/$(basename "$f")"
+done
 
 echo "dom0" > "$STAGE/etc/hostname"
 echo "root:x:0:0:root:/root:/bin/sh" > "$STAGE/etc/passwd"
@@ -68,6 +83,167 @@ fi
 echo "Kestrel dom0: type 'hvctl list'"
 
 # One line per failure, with hvctl's exit status and its (one-line) message.
+# hv CMD...: runs it; its output (stdout and stderr) in $out, status in $rc.
+hv() {
+	out=$("$@" 2>&1)
+	rc=$?
+	echo "$out"
+}
+
+# The message of a failed command, which must be one line.
+oneline() {
+	if [ "$(echo "$out" | wc -l)" = 1 ]; then
+		echo "$out"
+	else
+		echo "message is not one line: $(echo "$out" | head -1)"
+	fi
+}
+
+# What the hypervisor logged for domain NAME (its console lines, its end).
+domain_log() {
+	hvctl dmesg 2>/dev/null | grep -E "\[$1\]|\($1\)" | tail -5
+}
+
+# wait_done ID NAME: until the domain has finished with verdict 0 (20 s at
+# most, polled once a second); prints the FAIL line otherwise.
+wait_done() {
+	local i=0 info state verdict
+	while :; do
+		info=$(hvctl info "$1" 2>&1) || {
+			echo "DOM0-SELFTEST: FAIL hvctl info $1 ($2): $(echo "$info" | head -1)"
+			return 1
+		}
+		state=$(echo "$info" | sed -n 's/^state: *//p')
+		verdict=$(echo "$info" | sed -n 's/^verdict: *//p')
+		case $state in
+		finished|killed)
+			[ "$state" = finished ] && [ "$verdict" = 0 ] && break
+			domain_log "$2"
+			echo "DOM0-SELFTEST: FAIL $2 (domain $1) ended $state, verdict ${verdict:-none}"
+			return 1 ;;
+		esac
+		i=$((i + 1))
+		if [ $i -gt 20 ]; then
+			domain_log "$2"
+			echo "DOM0-SELFTEST: FAIL $2 (domain $1) still $state after 20 s"
+			return 1
+		fi
+		sleep 1
+	done
+	echo "$2 (domain $1): finished, verdict 0 (after about $i s)"
+}
+
+# list_state ID: the State column of domain ID in hvctl list ("" if absent).
+list_state() {
+	hvctl list | awk -v id="$1" 'NR > 1 && $2 == id { s = $5; for (i = 6; i <= NF; i++) s = s " " $i; print s }'
+}
+
+domain_count() {
+	hvctl list | awk 'NR > 1' | wc -l
+}
+
+# Domains from dom0: create (load, unpause), pause, unpause, a verdict,
+# destroy; and refusals that leave nothing behind.
+selftest_domains() {
+	local id1 id2 n0 n st
+	n0=$(domain_count)
+	hv hvctl create t1 8 /guests/hypercall.elf
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl create t1 exited $rc: $(oneline)"
+		return 1
+	fi
+	case $out in
+	''|*[!0-9]*) echo "DOM0-SELFTEST: FAIL hvctl create t1 printed '$out', not an id"; return 1 ;;
+	esac
+	id1=$out
+	wait_done "$id1" t1 || return 1
+
+	# The pause races with the guest: cpuid runs for a while (its console
+	# lines are port writes), but on a slow host it could finish first. A
+	# domain that finished before the pause landed is destroyed and the
+	# test repeated (3 tries); one that runs on after the pause, or is
+	# listed in any other state, is a failure.
+	for try in 1 2 3; do
+		hv hvctl create t2 8 /guests/cpuid.elf
+		if [ $rc != 0 ]; then
+			echo "DOM0-SELFTEST: FAIL hvctl create t2 exited $rc: $(oneline)"
+			return 1
+		fi
+		id2=$out
+		hv hvctl pause "$id2"
+		if [ $rc != 0 ]; then
+			echo "DOM0-SELFTEST: FAIL hvctl pause $id2 exited $rc: $(oneline)"
+			return 1
+		fi
+		hvctl list
+		st=$(list_state "$id2")
+		[ "$st" = paused ] && break
+		if [ "$st" != "finished (verdict 0)" ] || [ $try = 3 ]; then
+			echo "DOM0-SELFTEST: FAIL t2 (domain $id2) is '$st' in hvctl list after hvctl pause, not paused"
+			return 1
+		fi
+		echo "t2 (domain $id2) finished before the pause landed; again"
+		hv hvctl destroy "$id2"
+		if [ $rc != 0 ]; then
+			echo "DOM0-SELFTEST: FAIL hvctl destroy $id2 exited $rc: $(oneline)"
+			return 1
+		fi
+	done
+	sleep 1
+	st=$(list_state "$id2")
+	if [ "$st" != paused ]; then
+		echo "DOM0-SELFTEST: FAIL t2 (domain $id2) is '$st' 1 s after hvctl pause, not paused"
+		return 1
+	fi
+	hv hvctl unpause "$id2"
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl unpause $id2 exited $rc: $(oneline)"
+		return 1
+	fi
+	wait_done "$id2" t2 || return 1
+	hvctl list
+
+	for id in "$id1" "$id2"; do
+		hv hvctl destroy "$id"
+		if [ $rc != 0 ]; then
+			echo "DOM0-SELFTEST: FAIL hvctl destroy $id exited $rc: $(oneline)"
+			return 1
+		fi
+		if [ -n "$(list_state "$id")" ]; then
+			echo "DOM0-SELFTEST: FAIL domain $id is still in hvctl list after hvctl destroy"
+			return 1
+		fi
+		hv hvctl info "$id"
+		if [ $rc = 0 ]; then
+			echo "DOM0-SELFTEST: FAIL hvctl info $id succeeds after hvctl destroy"
+			return 1
+		fi
+	done
+
+	# Refusals: exit status 1, one line, nothing left behind.
+	for cmd in "hvctl destroy 0" "hvctl destroy 999" "hvctl pause 0" "hvctl unpause 999" \
+		"hvctl create bad 8 /bin/busybox" "hvctl create bad 8 /nonexistent" \
+		"hvctl create bad 1 /guests/hypercall.elf" "hvctl create bad 8"; do
+		# shellcheck disable=SC2086 # the words of the command
+		hv $cmd
+		case $rc in
+		1|2) ;;
+		*) echo "DOM0-SELFTEST: FAIL $cmd exited $rc, expected an error"; return 1 ;;
+		esac
+		if [ "$(echo "$out" | wc -l)" != 1 ] || [ -z "$out" ]; then
+			echo "DOM0-SELFTEST: FAIL $cmd: the message is not one line: $(echo "$out" | head -1)"
+			return 1
+		fi
+	done
+	n=$(domain_count)
+	if [ "$n" != "$n0" ] || hvctl list | grep -q -w bad; then
+		hvctl list
+		echo "DOM0-SELFTEST: FAIL $n domains after the test, $n0 before"
+		return 1
+	fi
+	hvctl list
+}
+
 selftest() {
 	local out status
 	for cmd in "hvctl version" "hvctl list"; do
@@ -102,6 +278,7 @@ selftest() {
 		echo "DOM0-SELFTEST: FAIL hvdev-check: $(grep -m1 'FAIL' /tmp/check)"
 		return 1
 	fi
+	selftest_domains || return 1
 	echo "DOM0-SELFTEST: PASS"
 }
 

@@ -4,9 +4,12 @@
  */
 #define _DEFAULT_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hvctl_cli.h"
@@ -85,6 +88,97 @@ static int cmd_info(int fd, uint32_t domid)
 	return 0;
 }
 
+/* The whole file, up to KESTREL_IMAGE_MAX bytes; NULL with a message in
+ * why (no newline) otherwise. */
+static void *read_image(const char *path, size_t *len, char *why, size_t whylen)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t got = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(why, whylen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(why, whylen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size == 0 || (uint64_t)st.st_size > KESTREL_IMAGE_MAX) {
+		snprintf(why, whylen, "%s: %lld bytes (an image is 1 to %u bytes)", path,
+			 (long long)st.st_size, KESTREL_IMAGE_MAX);
+		goto fail;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		snprintf(why, whylen, "%s: %s", path, strerror(ENOMEM));
+		goto fail;
+	}
+	while (got < (size_t)st.st_size) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			snprintf(why, whylen, "%s: %s", path, n < 0 ? strerror(errno) : "file shrank");
+			goto fail;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return buf;
+fail:
+	free(buf);
+	close(fd);
+	return NULL;
+}
+
+/* create + load + unpause; on failure the half-made domain is destroyed
+ * (by hv_domain_start) and one line says which step failed. */
+static int cmd_create(int fd, const struct hvctl_args *a)
+{
+	struct kestrel_domain_config cfg;
+	char why[160];
+	const char *step;
+	size_t len;
+	void *image = read_image(a->image, &len, why, sizeof(why));
+	int64_t id;
+
+	if (!image) {
+		fprintf(stderr, "hvctl: create %s: %s\n", a->name, why);
+		return HVCTL_EXIT_FAIL;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	memcpy(cfg.name, a->name, sizeof(cfg.name));
+	cfg.mem_bytes = a->mem_bytes;
+	cfg.vcpus = 1;
+	id = hv_domain_start(fd, &cfg, image, len, a->cmdline, &step);
+	free(image);
+	if (id < 0) {
+		fprintf(stderr, "hvctl: create %s: %s: %s%s\n", a->name, step, strerror((int)-id),
+			id == -ENOEXEC || id == -ERANGE ? " (the reason is in hvctl dmesg)"
+							: "");
+		return HVCTL_EXIT_FAIL;
+	}
+	printf("%" PRId64 "\n", id);
+	return 0;
+}
+
+static int cmd_domid(int fd, const char *verb, const char *call, int (*fn)(int, uint32_t),
+		     uint32_t domid)
+{
+	char what[64];
+	int err = fn(fd, domid);
+
+	if (err) {
+		snprintf(what, sizeof(what), "%s %" PRIu32 ": %s", verb, domid, call);
+		return fail(what, err);
+	}
+	return 0;
+}
+
 /* The whole log ring, from position 0 until a read returns 0. */
 static int cmd_dmesg(int fd)
 {
@@ -140,6 +234,18 @@ int main(int argc, char *argv[])
 		break;
 	case HVCTL_DMESG:
 		status = cmd_dmesg(fd);
+		break;
+	case HVCTL_CREATE:
+		status = cmd_create(fd, &args);
+		break;
+	case HVCTL_DESTROY:
+		status = cmd_domid(fd, "destroy", "KHC_DOMAIN_DESTROY", hv_domain_destroy, args.domid);
+		break;
+	case HVCTL_PAUSE:
+		status = cmd_domid(fd, "pause", "KHC_DOMAIN_PAUSE", hv_domain_pause, args.domid);
+		break;
+	case HVCTL_UNPAUSE:
+		status = cmd_domid(fd, "unpause", "KHC_DOMAIN_UNPAUSE", hv_domain_unpause, args.domid);
 		break;
 	default:
 		status = HVCTL_EXIT_USAGE;

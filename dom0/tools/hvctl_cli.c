@@ -8,9 +8,15 @@
 const char hvctl_usage[] =
 	"usage: hvctl COMMAND\n"
 	"  version     the hypervisor's ABI version\n"
-	"  list        the domains: Name, ID, Mem(MiB), VCPUs, State\n"
+	"  list        the domains: Name, ID, Mem(MiB), VCPUs, State (and verdict)\n"
 	"  info ID     everything about one domain\n"
 	"  dmesg       the hypervisor's log ring\n"
+	"  create NAME MEM_MB IMAGE [ARG...]\n"
+	"              a domain of MEM_MB MiB running IMAGE (a multiboot1 ELF32 kernel)\n"
+	"              with the command line ARG...; prints its id\n"
+	"  destroy ID  stop a domain and free its memory\n"
+	"  pause ID    stop running a domain's vCPUs, until\n"
+	"  unpause ID\n"
 	"  help        this text\n"
 	"Talks to the hypervisor through /dev/hv (the hvdev module; $HV_DEVICE overrides).\n"
 	"Exit status: 0 done, 1 the device or a hypercall failed, 2 bad command line.\n";
@@ -46,17 +52,85 @@ int hvctl_parse_domid(const char *s, uint32_t *out)
 	return 0;
 }
 
+int hvctl_parse_mem_mb(const char *s, uint64_t *bytes)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return -1;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > (KESTREL_DOMAIN_MAX_MEM >> 20))
+			return -1;
+	}
+	if (v < (KESTREL_DOMAIN_MIN_MEM >> 20))
+		return -1;
+	*bytes = v << 20;
+	return 0;
+}
+
+int hvctl_parse_name(const char *s, char out[32])
+{
+	size_t i, n;
+
+	if (!s)
+		return -1;
+	n = strlen(s);
+	if (n == 0 || n > 31)
+		return -1;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] > 0x7e)
+			return -1;
+	memset(out, 0, 32);
+	memcpy(out, s, n);
+	return 0;
+}
+
+int hvctl_join_cmdline(int n, char *const words[], char *out, size_t len)
+{
+	size_t used = 0, w;
+	int i;
+
+	if (len == 0)
+		return -1;
+	out[0] = 0;
+	for (i = 0; i < n; i++) {
+		w = strlen(words[i]);
+		if (used + (i ? 1 : 0) + w + 1 > len) {
+			out[0] = 0;
+			return -1;
+		}
+		if (i)
+			out[used++] = ' ';
+		memcpy(out + used, words[i], w);
+		used += w;
+		out[used] = 0;
+	}
+	return 0;
+}
+
 int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err, size_t errlen)
 {
 	static const struct {
 		const char *name;
 		enum hvctl_cmd cmd;
-		int nargs;
+		int nargs; /* -1: create's own rules */
+		const char *usage;
 	} cmds[] = {
-		{ "help", HVCTL_HELP, 0 },   { "-h", HVCTL_HELP, 0 },
-		{ "--help", HVCTL_HELP, 0 }, { "version", HVCTL_VERSION, 0 },
-		{ "list", HVCTL_LIST, 0 },   { "info", HVCTL_INFO, 1 },
-		{ "dmesg", HVCTL_DMESG, 0 },
+		{ "help", HVCTL_HELP, 0, NULL },
+		{ "-h", HVCTL_HELP, 0, NULL },
+		{ "--help", HVCTL_HELP, 0, NULL },
+		{ "version", HVCTL_VERSION, 0, NULL },
+		{ "list", HVCTL_LIST, 0, NULL },
+		{ "info", HVCTL_INFO, 1, "usage: hvctl info ID" },
+		{ "dmesg", HVCTL_DMESG, 0, NULL },
+		{ "create", HVCTL_CREATE, -1, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]" },
+		{ "destroy", HVCTL_DESTROY, 1, "usage: hvctl destroy ID" },
+		{ "pause", HVCTL_PAUSE, 1, "usage: hvctl pause ID" },
+		{ "unpause", HVCTL_UNPAUSE, 1, "usage: hvctl unpause ID" },
 	};
 	size_t i;
 
@@ -68,21 +142,45 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		if (argc - 2 != cmds[i].nargs) {
-			if (cmds[i].cmd == HVCTL_INFO)
-				snprintf(err, errlen, "usage: hvctl info ID");
+		if (cmds[i].nargs < 0 ? argc - 2 < 3 : argc - 2 != cmds[i].nargs) {
+			if (cmds[i].usage)
+				snprintf(err, errlen, "%s", cmds[i].usage);
 			else
 				snprintf(err, errlen, "'%s' takes no arguments", argv[1]);
 			return -1;
 		}
 		out->cmd = cmds[i].cmd;
-		if (out->cmd == HVCTL_INFO && hvctl_parse_domid(argv[2], &out->domid) < 0) {
-			snprintf(err, errlen, "bad domain id '%s'", argv[2]);
+		if (out->cmd == HVCTL_CREATE) {
+			if (hvctl_parse_name(argv[2], out->name) < 0) {
+				snprintf(err, errlen,
+					 "bad domain name '%.40s' (1 to 31 printable characters, no spaces)",
+					 argv[2]);
+				return -1;
+			}
+			if (hvctl_parse_mem_mb(argv[3], &out->mem_bytes) < 0) {
+				snprintf(err, errlen, "bad memory size '%.40s' (MiB, %llu to %llu)", argv[3],
+					 KESTREL_DOMAIN_MIN_MEM >> 20, KESTREL_DOMAIN_MAX_MEM >> 20);
+				return -1;
+			}
+			if (!argv[4][0]) {
+				snprintf(err, errlen, "empty image file name");
+				return -1;
+			}
+			out->image = argv[4];
+			if (hvctl_join_cmdline(argc - 5, argv + 5, out->cmdline, sizeof(out->cmdline)) < 0) {
+				snprintf(err, errlen, "command line too long (at most %u bytes)",
+					 KESTREL_CMDLINE_MAX - 1);
+				return -1;
+			}
+			return 0;
+		}
+		if (cmds[i].nargs == 1 && hvctl_parse_domid(argv[2], &out->domid) < 0) {
+			snprintf(err, errlen, "bad domain id '%.40s'", argv[2]);
 			return -1;
 		}
 		return 0;
 	}
-	snprintf(err, errlen, "unknown command '%s' (try 'hvctl help')", argv[1]);
+	snprintf(err, errlen, "unknown command '%.40s' (try 'hvctl help')", argv[1]);
 	return -1;
 }
 
@@ -112,6 +210,14 @@ const char *hvctl_state_name(uint32_t state)
 	}
 }
 
+void hvctl_state_text(char *buf, size_t len, const struct kestrel_domain_info *d)
+{
+	if (d->verdict >= 0)
+		snprintf(buf, len, "%s (verdict %" PRId32 ")", hvctl_state_name(d->state), d->verdict);
+	else
+		snprintf(buf, len, "%s", hvctl_state_name(d->state));
+}
+
 /* The name field, NUL-terminated whatever the hypervisor put there. */
 static void domain_name(char name[33], const struct kestrel_domain_info *d)
 {
@@ -137,22 +243,24 @@ int hvctl_format_list_header(char *buf, size_t len)
 
 int hvctl_format_list_row(char *buf, size_t len, const struct kestrel_domain_info *d)
 {
-	char name[33];
+	char name[33], state[48];
 
 	domain_name(name, d);
-	return snprintf(buf, len, ROW_FMT, name, d->id, d->mem_bytes >> 20, d->vcpus,
-			hvctl_state_name(d->state));
+	hvctl_state_text(state, sizeof(state), d);
+	return snprintf(buf, len, ROW_FMT, name, d->id, d->mem_bytes >> 20, d->vcpus, state);
 }
 
 int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d)
 {
-	char name[33], state[32];
+	char name[33], state[32], verdict[32] = "";
 
 	domain_name(name, d);
 	if (d->state <= KESTREL_DOMAIN_KILLED)
 		snprintf(state, sizeof(state), "%s", hvctl_state_name(d->state));
 	else
 		snprintf(state, sizeof(state), "unknown (%" PRIu32 ")", d->state);
+	if (d->verdict >= 0)
+		snprintf(verdict, sizeof(verdict), "verdict:   %" PRId32 "\n", d->verdict);
 	return snprintf(buf, len,
 			"id:        %" PRIu32 "\n"
 			"name:      %s\n"
@@ -160,11 +268,12 @@ int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d
 			"flags:     %s%s\n"
 			"vcpus:     %" PRIu32 "\n"
 			"memory:    %" PRIu64 " MiB (%" PRIu64 " bytes)\n"
-			"exits:     %" PRIu64 "\n",
+			"exits:     %" PRIu64 "\n"
+			"%s",
 			d->id, name, state,
 			(d->flags & KESTREL_DOMAIN_PRIVILEGED) ? "privileged" : "none",
 			(d->flags & ~KESTREL_DOMAIN_PRIVILEGED) ? " +unknown" : "",
-			d->vcpus, d->mem_bytes >> 20, d->mem_bytes, d->exits);
+			d->vcpus, d->mem_bytes >> 20, d->mem_bytes, d->exits, verdict);
 }
 
 int hvctl_format_version(char *buf, size_t len, uint32_t abi)

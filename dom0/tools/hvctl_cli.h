@@ -16,11 +16,19 @@ enum hvctl_cmd {
 	HVCTL_LIST,
 	HVCTL_INFO,
 	HVCTL_DMESG,
+	HVCTL_CREATE,
+	HVCTL_DESTROY,
+	HVCTL_PAUSE,
+	HVCTL_UNPAUSE,
 };
 
 struct hvctl_args {
 	enum hvctl_cmd cmd;
-	uint32_t domid; /* HVCTL_INFO */
+	uint32_t domid;                     /* INFO, DESTROY, PAUSE, UNPAUSE */
+	char name[32];                      /* CREATE: NUL-terminated, 1..31 characters */
+	uint64_t mem_bytes;                 /* CREATE */
+	const char *image;                  /* CREATE: a path (points into argv) */
+	char cmdline[KESTREL_CMDLINE_MAX];  /* CREATE: the words after IMAGE, space-joined */
 };
 
 /* Exit statuses: a failed call, and a bad command line. */
@@ -34,6 +42,17 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 /* A domain id: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
 int hvctl_parse_domid(const char *s, uint32_t *out);
 
+/* A memory size for create: decimal MiB within the hypervisor's limits
+ * (KESTREL_DOMAIN_MIN_MEM..KESTREL_DOMAIN_MAX_MEM); *bytes gets bytes. */
+int hvctl_parse_mem_mb(const char *s, uint64_t *bytes);
+
+/* A domain name for create: 1..31 printable ASCII characters, no space. */
+int hvctl_parse_name(const char *s, char out[32]);
+
+/* Joins words with single spaces into out (len bytes with the NUL);
+ * -1 when it does not fit. No words: an empty string. */
+int hvctl_join_cmdline(int n, char *const words[], char *out, size_t len);
+
 /* dmesg: a log read asked for bytes from `asked` and got n bytes, after
  * which the position is `now`. When the ring no longer held `asked` (it
  * wrapped), the bytes start later, mid-line: returns how many to skip to
@@ -41,6 +60,8 @@ int hvctl_parse_domid(const char *s, uint32_t *out);
 size_t hvctl_dmesg_skip(const char *buf, size_t n, uint64_t asked, uint64_t now);
 
 const char *hvctl_state_name(uint32_t state);
+/* State for list: the name, with " (verdict N)" when a verdict is set. */
+void hvctl_state_text(char *buf, size_t len, const struct kestrel_domain_info *d);
 extern const char hvctl_usage[];
 
 /* The formatters write one NUL-terminated text into buf (truncated to len)

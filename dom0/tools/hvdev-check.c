@@ -3,7 +3,8 @@
  * self-test runs it). They hold for any correct module + hypervisor pair:
  * argument limits, bad and kernel pointers refused with EFAULT, unknown
  * hypercalls refused, log reads in small chunks equal one big read, the
- * domain list and info agree, and read()/poll() block when no event is
+ * domain list and info agree, the domain management calls refuse bad
+ * configurations and dom0 itself, and read()/poll() block when no event is
  * pending. One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
  * line per check (prefixed, so that test harnesses counting "PASS " lines
  * in a serial log do not count them), then
@@ -14,10 +15,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -125,6 +128,71 @@ static void check_limits_and_pointers(void)
 	expect_refused("domain-info-kernel-buffer", EFAULT, KHC_DOMAIN_INFO, 0, KERNEL_ADDR, 0);
 }
 
+/* KHC_DOMAIN_CREATE and KHC_DOMAIN_LOAD: the module's copies and limits
+ * (refused before any call, so domid 0 is never touched) and the
+ * hypervisor's checks of the configuration (refused, nothing created). */
+static void check_domain_management(void)
+{
+	static char image[64], cmdline[KESTREL_CMDLINE_MAX + 1];
+	struct kestrel_domain_config cfg;
+	int64_t before, after, r;
+	int err;
+
+	expect_refused("domain-create-bad-config", EFAULT, KHC_DOMAIN_CREATE, BAD_USER, 0, 0);
+	expect_refused("domain-create-kernel-config", EFAULT, KHC_DOMAIN_CREATE, KERNEL_ADDR, 0, 0);
+	expect_refused("domain-load-image-limit", E2BIG, KHC_DOMAIN_LOAD, 0, (uintptr_t)image,
+		       (uint64_t)KESTREL_IMAGE_MAX + 1);
+	expect_refused("domain-load-bad-image", EFAULT, KHC_DOMAIN_LOAD, 0, BAD_USER, 4096);
+	expect_refused("domain-load-kernel-image", EFAULT, KHC_DOMAIN_LOAD, 0, KERNEL_ADDR, 4096);
+	{
+		uint64_t args[6] = { 0, (uintptr_t)image, sizeof(image), BAD_USER, 0, 0 };
+		int64_t res;
+
+		err = hv_hypercall(fd, KHC_DOMAIN_LOAD, args, &res);
+		result("domain-load-bad-cmdline", err == -EFAULT, "ioctl returned %d", err);
+		memset(cmdline, 'x', KESTREL_CMDLINE_MAX); /* 1024 bytes, no NUL among them */
+		args[3] = (uintptr_t)cmdline;
+		err = hv_hypercall(fd, KHC_DOMAIN_LOAD, args, &res);
+		result("domain-load-cmdline-limit", err == -E2BIG, "ioctl returned %d", err);
+		cmdline[KESTREL_CMDLINE_MAX - 1] = 0; /* 1023 + NUL: passes the module */
+		err = hv_hypercall(fd, KHC_DOMAIN_LOAD, args, &res);
+		result("domain-load-dom0", err == 0 && res == -ESRCH,
+		       "loading into dom0: ioctl %d, result %" PRId64 ", expected -ESRCH", err, res);
+	}
+
+	before = hv_domain_list(fd, NULL, 0);
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "hvdev-check");
+	cfg.mem_bytes = 8u << 20;
+	cfg.vcpus = 0;
+	r = hv_domain_create(fd, &cfg);
+	result("domain-create-no-vcpus", r == -EINVAL, "returned %" PRId64, r);
+	cfg.vcpus = 1;
+	cfg.mem_bytes = KESTREL_DOMAIN_MIN_MEM - 1;
+	r = hv_domain_create(fd, &cfg);
+	result("domain-create-too-small", r == -EINVAL, "returned %" PRId64, r);
+	cfg.mem_bytes = 8u << 20;
+	cfg.name[0] = 0;
+	r = hv_domain_create(fd, &cfg);
+	result("domain-create-no-name", r == -EINVAL, "returned %" PRId64, r);
+	cfg.name[0] = 'h';
+	cfg.flags = 1;
+	r = hv_domain_create(fd, &cfg);
+	result("domain-create-flags", r == -EINVAL, "returned %" PRId64, r);
+	after = hv_domain_list(fd, NULL, 0);
+	result("domain-create-nothing-left", before == after,
+	       "%" PRId64 " domains before the refused creations, %" PRId64 " after", before, after);
+
+	r = hv_domain_destroy(fd, 0);
+	result("domain-destroy-dom0", r == -ESRCH, "returned %" PRId64, r);
+	r = hv_domain_pause(fd, 0);
+	result("domain-pause-dom0", r == -ESRCH, "returned %" PRId64, r);
+	r = hv_domain_unpause(fd, 0);
+	result("domain-unpause-dom0", r == -ESRCH, "returned %" PRId64, r);
+	r = hv_domain_destroy(fd, 0xfffffff0u);
+	result("domain-destroy-missing", r == -ESRCH, "returned %" PRId64, r);
+}
+
 static void check_console(void)
 {
 	static const char msg[] = "hvdev-check: console write through /dev/hv\n";
@@ -186,14 +254,23 @@ static void check_domains(void)
 	err = hv_domain_info(fd, 0, &info);
 	result("domain-info-dom0",
 	       err == 0 && info.id == 0 && (info.flags & KESTREL_DOMAIN_PRIVILEGED) &&
-		       memchr(info.name, 0, sizeof(info.name)) && info.vcpus >= 1 && info.mem_bytes,
-	       "err %d, id %u, flags %#x, vcpus %u", err, info.id, info.flags, info.vcpus);
+		       memchr(info.name, 0, sizeof(info.name)) && info.vcpus >= 1 && info.mem_bytes &&
+		       info.verdict == -1,
+	       "err %d, id %u, flags %#x, vcpus %u, verdict %d", err, info.id, info.flags, info.vcpus,
+	       info.verdict);
 	err = hv_domain_info(fd, 0xfffffff0u, &info);
 	result("domain-info-missing", err < 0, "KHC_DOMAIN_INFO(0xfffffff0) returned %d", err);
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
 static void check_events(void)
 {
+	struct sigaction sa;
+	struct itimerval it = { .it_value = { .tv_sec = 0, .tv_usec = 300000 } };
 	struct pollfd p = { .fd = fd, .events = POLLIN };
 	uint64_t v;
 	uint32_t small;
@@ -211,6 +288,16 @@ static void check_events(void)
 	r = poll(&p, 1, 300);
 	result("poll-blocks", r == 0 && now() - t0 >= 0.25,
 	       "poll returned %d after %.3f s (revents %#x)", r, now() - t0, p.revents);
+	/* A blocking read sleeps until a signal (no SA_RESTART) ends it. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	t0 = now();
+	setitimer(ITIMER_REAL, &it, NULL);
+	r = read(fd, &v, sizeof(v)) < 0 ? -errno : 0;
+	result("read-blocks", r == -EINTR && now() - t0 >= 0.25,
+	       "read returned %d after %.3f s, expected EINTR after 0.3 s", r, now() - t0);
+	signal(SIGALRM, SIG_DFL);
 }
 
 int main(void)
@@ -226,6 +313,7 @@ int main(void)
 	check_console();
 	check_log();
 	check_domains();
+	check_domain_management();
 	check_events();
 	hv_close(fd);
 	if (failures)

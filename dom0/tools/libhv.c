@@ -82,6 +82,74 @@ int hv_domain_info(int fd, uint32_t domid, struct kestrel_domain_info *out)
 	return r < 0 ? (int)r : 0;
 }
 
+int64_t hv_domain_create(int fd, const struct kestrel_domain_config *cfg)
+{
+	return hv_call(fd, KHC_DOMAIN_CREATE, (uintptr_t)cfg, 0, 0);
+}
+
+int hv_domain_load(int fd, uint32_t domid, const void *image, size_t len, const char *cmdline)
+{
+	uint64_t args[6] = { domid, (uintptr_t)image, len, (uintptr_t)cmdline, 0, 0 };
+	int64_t result;
+	int err = hv_hypercall(fd, KHC_DOMAIN_LOAD, args, &result);
+
+	if (err)
+		return err;
+	return result < 0 ? (int)result : 0;
+}
+
+static int domid_call(int fd, uint64_t nr, uint32_t domid)
+{
+	int64_t r = hv_call(fd, nr, domid, 0, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+int hv_domain_destroy(int fd, uint32_t domid)
+{
+	return domid_call(fd, KHC_DOMAIN_DESTROY, domid);
+}
+
+int hv_domain_pause(int fd, uint32_t domid)
+{
+	return domid_call(fd, KHC_DOMAIN_PAUSE, domid);
+}
+
+int hv_domain_unpause(int fd, uint32_t domid)
+{
+	return domid_call(fd, KHC_DOMAIN_UNPAUSE, domid);
+}
+
+int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			size_t len, const char *cmdline, const char **step)
+{
+	const char *dummy;
+	int64_t id;
+	int err;
+
+	if (!step)
+		step = &dummy;
+	*step = "KHC_DOMAIN_CREATE";
+	id = hv_domain_create(fd, cfg);
+	if (id < 0)
+		return id;
+	if (id > UINT32_MAX) {
+		*step = "KHC_DOMAIN_CREATE (id out of range)";
+		return -ERANGE;
+	}
+	*step = "KHC_DOMAIN_LOAD";
+	err = hv_domain_load(fd, (uint32_t)id, image, len, cmdline);
+	if (!err) {
+		*step = "KHC_DOMAIN_UNPAUSE";
+		err = hv_domain_unpause(fd, (uint32_t)id);
+	}
+	if (err) {
+		hv_domain_destroy(fd, (uint32_t)id);
+		return err;
+	}
+	return id;
+}
+
 int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos)
 {
 	if (len > HV_LOG_READ_MAX)

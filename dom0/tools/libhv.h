@@ -32,6 +32,21 @@ int hv_echo(int fd, uint64_t x, uint64_t *out);
 int64_t hv_domain_list(int fd, struct kestrel_domain_info *out, unsigned max);
 /* KHC_DOMAIN_INFO */
 int hv_domain_info(int fd, uint32_t domid, struct kestrel_domain_info *out);
+/* KHC_DOMAIN_CREATE: returns the new domain's id (created paused). */
+int64_t hv_domain_create(int fd, const struct kestrel_domain_config *cfg);
+/* KHC_DOMAIN_LOAD: a multiboot1 ELF32 kernel of len bytes (at most
+ * KESTREL_IMAGE_MAX), its command line (NUL-terminated, at most
+ * KESTREL_CMDLINE_MAX bytes with the NUL; NULL for none). */
+int hv_domain_load(int fd, uint32_t domid, const void *image, size_t len, const char *cmdline);
+/* KHC_DOMAIN_DESTROY, KHC_DOMAIN_PAUSE, KHC_DOMAIN_UNPAUSE */
+int hv_domain_destroy(int fd, uint32_t domid);
+int hv_domain_pause(int fd, uint32_t domid);
+int hv_domain_unpause(int fd, uint32_t domid);
+/* create + load + unpause: the new id, or -errno with the half-made domain
+ * destroyed again; *step names the call that failed ("KHC_DOMAIN_CREATE",
+ * ...) when step is not NULL. */
+int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			size_t len, const char *cmdline, const char **step);
 /* KHC_LOG_READ: copies log bytes from *pos on; returns the count (0 at the
  * end of the log) and advances *pos. */
 int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos);

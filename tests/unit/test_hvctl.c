@@ -1,6 +1,7 @@
 /*
  * Host tests of hvctl's pure parts (dom0/tools/hvctl_cli.c): command-line
- * parsing, domain ids, and the text of list, info and version.
+ * parsing (create's name, size and command line too), domain ids, and the
+ * text of list, info and version.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -10,7 +11,7 @@
 
 static int parse(struct hvctl_args *a, char *err, int argc, ...)
 {
-	char *argv[8];
+	char *argv[16];
 	va_list ap;
 	int i;
 
@@ -65,6 +66,146 @@ static void test_parse_errors(void)
 	CHECK(strchr(err, '\n') == NULL);
 }
 
+static void test_parse_domain_commands(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "destroy", "3"), 0);
+	CHECK_EQ(a.cmd, HVCTL_DESTROY);
+	CHECK_EQ(a.domid, 3);
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "pause", "0x1f"), 0);
+	CHECK_EQ(a.cmd, HVCTL_PAUSE);
+	CHECK_EQ(a.domid, 31);
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "unpause", "4294967295"), 0);
+	CHECK_EQ(a.cmd, HVCTL_UNPAUSE);
+	CHECK_EQ(a.domid, 4294967295u);
+
+	CHECK_EQ(parse(&a, err, 2, "hvctl", "destroy"), -1);
+	CHECK_STR(err, "usage: hvctl destroy ID");
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "pause", "1", "2"), -1);
+	CHECK_STR(err, "usage: hvctl pause ID");
+	CHECK_EQ(parse(&a, err, 2, "hvctl", "unpause"), -1);
+	CHECK_STR(err, "usage: hvctl unpause ID");
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "destroy", "t1"), -1);
+	CHECK_STR(err, "bad domain id 't1'");
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "pause", ""), -1);
+	CHECK_STR(err, "bad domain id ''");
+}
+
+static void test_parse_create(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "8", "/guests/hypercall.elf"), 0);
+	CHECK_EQ(a.cmd, HVCTL_CREATE);
+	CHECK_STR(a.name, "t1");
+	CHECK_EQ(a.mem_bytes, 8ull << 20);
+	CHECK_STR(a.image, "/guests/hypercall.elf");
+	CHECK_STR(a.cmdline, "");
+	/* The words after IMAGE are the command line, joined by one space. */
+	CHECK_EQ(parse(&a, err, 8, "hvctl", "create", "web-1", "4096", "k.elf", "k.elf", "a=1", "b c"),
+		 0);
+	CHECK_STR(a.name, "web-1");
+	CHECK_EQ(a.mem_bytes, 4096ull << 20);
+	CHECK_STR(a.cmdline, "k.elf a=1 b c");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "abcdefghijklmnopqrstuvwxyz01234", "4", "k"), 0);
+	CHECK_EQ(strlen(a.name), 31);
+	CHECK_EQ(a.name[31], 0);
+}
+
+static void test_parse_create_errors(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 2, "hvctl", "create"), -1);
+	CHECK_STR(err, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]");
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "create", "t1", "8"), -1);
+	CHECK_STR(err, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]");
+	/* Names: 1..31 printable characters, no spaces. */
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "", "8", "k"), -1);
+	CHECK_STR(err, "bad domain name '' (1 to 31 printable characters, no spaces)");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "abcdefghijklmnopqrstuvwxyz012345", "8", "k"), -1);
+	CHECK(strncmp(err, "bad domain name 'abcdefghij", 27) == 0);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "a b", "8", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "a\nb", "8", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "caf\xc3\xa9", "8", "k"), -1);
+	/* Memory: decimal MiB, 4..4096. */
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "3", "k"), -1);
+	CHECK_STR(err, "bad memory size '3' (MiB, 4 to 4096)");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "4097", "k"), -1);
+	CHECK_STR(err, "bad memory size '4097' (MiB, 4 to 4096)");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "99999999999999999999999", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "8M", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "0x10", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "-8", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "", "k"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "create", "t1", "8", ""), -1);
+	CHECK_STR(err, "empty image file name");
+	CHECK(strchr(err, '\n') == NULL);
+}
+
+static void test_cmdline_join(void)
+{
+	static char big[KESTREL_CMDLINE_MAX + 8];
+	char out[KESTREL_CMDLINE_MAX];
+	char *words[3] = { NULL, NULL, NULL };
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(hvctl_join_cmdline(0, words, out, sizeof(out)), 0);
+	CHECK_STR(out, "");
+	/* Exactly KESTREL_CMDLINE_MAX - 1 bytes fit, one more does not. */
+	memset(big, 'x', KESTREL_CMDLINE_MAX - 1);
+	big[KESTREL_CMDLINE_MAX - 1] = 0;
+	words[0] = big;
+	CHECK_EQ(hvctl_join_cmdline(1, words, out, sizeof(out)), 0);
+	CHECK_EQ(strlen(out), KESTREL_CMDLINE_MAX - 1);
+	big[KESTREL_CMDLINE_MAX - 1] = 'x';
+	CHECK_EQ(hvctl_join_cmdline(1, words, out, sizeof(out)), -1);
+	CHECK_STR(out, "");
+	/* The separating space counts. */
+	big[KESTREL_CMDLINE_MAX - 2] = 0; /* 1022 bytes */
+	words[1] = "y";
+	CHECK_EQ(hvctl_join_cmdline(2, words, out, sizeof(out)), -1);
+	words[1] = "";
+	CHECK_EQ(hvctl_join_cmdline(2, words, out, sizeof(out)), 0);
+	CHECK_EQ(strlen(out), KESTREL_CMDLINE_MAX - 1);
+	CHECK_EQ(hvctl_join_cmdline(1, words, out, 1), -1);
+	/* Through hvctl_parse. */
+	big[KESTREL_CMDLINE_MAX - 2] = 'x';
+	big[KESTREL_CMDLINE_MAX - 1] = 0;
+	CHECK_EQ(parse(&a, err, 7, "hvctl", "create", "t1", "8", "k", "a", big), -1);
+	CHECK_STR(err, "command line too long (at most 1023 bytes)");
+}
+
+static void test_mem_and_name(void)
+{
+	uint64_t b = 7;
+	char name[32];
+
+	CHECK_EQ(hvctl_parse_mem_mb("4", &b), 0);
+	CHECK_EQ(b, KESTREL_DOMAIN_MIN_MEM);
+	CHECK_EQ(hvctl_parse_mem_mb("4096", &b), 0);
+	CHECK_EQ(b, KESTREL_DOMAIN_MAX_MEM);
+	CHECK_EQ(hvctl_parse_mem_mb("0008", &b), 0);
+	CHECK_EQ(b, 8ull << 20);
+	b = 7;
+	CHECK_EQ(hvctl_parse_mem_mb("0", &b), -1);
+	CHECK_EQ(hvctl_parse_mem_mb(NULL, &b), -1);
+	CHECK_EQ(hvctl_parse_mem_mb(" 8", &b), -1);
+	CHECK_EQ(b, 7);
+	memset(name, 'z', sizeof(name));
+	CHECK_EQ(hvctl_parse_name("t1", name), 0);
+	CHECK_STR(name, "t1");
+	CHECK_EQ(name[31], 0);
+	CHECK_EQ(hvctl_parse_name(NULL, name), -1);
+	CHECK_EQ(hvctl_parse_name("tab\there", name), -1);
+	CHECK_EQ(hvctl_parse_name("del\x7f", name), -1);
+}
+
 static void test_domid(void)
 {
 	uint32_t id = 99;
@@ -100,6 +241,7 @@ static struct kestrel_domain_info dom0_info(void)
 		.mem_bytes = 512ull << 20,
 		.exits = 123456,
 		.name = "Domain-0",
+		.verdict = -1,
 	};
 	return d;
 }
@@ -122,6 +264,33 @@ static void test_list_format(void)
 	CHECK_STR(buf, "wildmem                             12      3072     4 killed\n");
 	/* Header and rows line up: the State column starts at the same place. */
 	CHECK_EQ(strstr(buf, "killed") - buf, 55);
+}
+
+static void test_list_verdicts(void)
+{
+	struct kestrel_domain_info d = dom0_info();
+	char buf[160];
+
+	d.id = 1;
+	d.flags = 0;
+	d.mem_bytes = 8ull << 20;
+	strcpy(d.name, "t1");
+	d.state = KESTREL_DOMAIN_PAUSED;
+	hvctl_format_list_row(buf, sizeof(buf), &d);
+	CHECK_STR(buf, "t1                                   1         8     1 paused\n");
+	d.state = KESTREL_DOMAIN_FINISHED;
+	d.verdict = 0;
+	hvctl_format_list_row(buf, sizeof(buf), &d);
+	CHECK_STR(buf, "t1                                   1         8     1 finished (verdict 0)\n");
+	d.state = KESTREL_DOMAIN_KILLED;
+	d.verdict = 0x7fffffff;
+	hvctl_format_list_row(buf, sizeof(buf), &d);
+	CHECK_STR(buf, "t1                                   1         8     1 killed (verdict 2147483647)\n");
+	/* Any negative verdict means none. */
+	d.state = KESTREL_DOMAIN_RUNNING;
+	d.verdict = -5;
+	hvctl_format_list_row(buf, sizeof(buf), &d);
+	CHECK_STR(buf, "t1                                   1         8     1 running\n");
 }
 
 static void test_list_hostile_names(void)
@@ -167,6 +336,21 @@ static void test_info_format(void)
 	hvctl_format_info(buf, sizeof(buf), &d);
 	CHECK(strstr(buf, "flags:     none +unknown\n") != NULL);
 	CHECK(strstr(buf, "state:     unknown (9)\n") != NULL);
+	CHECK(strstr(buf, "verdict") == NULL);
+	d = dom0_info();
+	d.id = 2;
+	d.flags = 0;
+	d.state = KESTREL_DOMAIN_FINISHED;
+	d.verdict = 3;
+	hvctl_format_info(buf, sizeof(buf), &d);
+	CHECK_STR(buf, "id:        2\n"
+		       "name:      Domain-0\n"
+		       "state:     finished\n"
+		       "flags:     none\n"
+		       "vcpus:     1\n"
+		       "memory:    512 MiB (536870912 bytes)\n"
+		       "exits:     123456\n"
+		       "verdict:   3\n");
 }
 
 static void test_version_and_truncation(void)
@@ -204,8 +388,14 @@ int main(void)
 {
 	RUN(test_parse_commands);
 	RUN(test_parse_errors);
+	RUN(test_parse_domain_commands);
+	RUN(test_parse_create);
+	RUN(test_parse_create_errors);
+	RUN(test_cmdline_join);
+	RUN(test_mem_and_name);
 	RUN(test_domid);
 	RUN(test_list_format);
+	RUN(test_list_verdicts);
 	RUN(test_list_hostile_names);
 	RUN(test_states);
 	RUN(test_info_format);

@@ -13,10 +13,8 @@
  *    sleep (never spin).
  *
  * It loads only under Kestrel (CPUID 0x40000000 signature "KestrelHV", ABI
- * major 1) and fails with -ENODEV elsewhere. Two parameters exist for tests
- * of the module and tools on machines without Kestrel (they are ignored
- * under Kestrel): allow_bare=1 keeps the device and fails every hypercall
- * with ENODEV; fake_hv=1 answers hypercalls with an in-module stand-in.
+ * major 1) and fails with -ENODEV elsewhere: there is no way to load it
+ * without the hypervisor, and nothing in it stands in for one.
  * vmcall or vmmcall is chosen once, at load, by CPU vendor.
  */
 #include <linux/atomic.h>
@@ -30,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/vmalloc.h>
 #include <linux/wait.h>
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
@@ -37,15 +36,6 @@
 #include "hv/abi.h"  /* the hypervisor's ABI, shared verbatim */
 #include "hvdev.h"   /* dom0/include: the ioctl ABI */
 
-static bool allow_bare;
-module_param(allow_bare, bool, 0444);
-MODULE_PARM_DESC(allow_bare, "load without Kestrel (tests of the module): every hypercall fails with ENODEV");
-
-static bool fake_hv;
-module_param(fake_hv, bool, 0444);
-MODULE_PARM_DESC(fake_hv, "without Kestrel, answer hypercalls with an in-module stand-in (tests of the module and tools)");
-
-static bool hv_present;   /* Kestrel found, or fake_hv: hypercalls may be issued */
 static bool hv_vmmcall;   /* AMD/Hygon: vmmcall, else vmcall */
 static u32 hv_abi;
 
@@ -56,8 +46,6 @@ struct hv_file {
 	atomic64_t seen; /* hv_events value at this file's last read */
 };
 
-static long hv_fake_call(u64 nr, u64 a0, u64 a1, u64 a2);
-
 static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 {
 	register u64 r10 asm("r10") = a3;
@@ -65,8 +53,6 @@ static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	register u64 r9 asm("r9") = a5;
 	u64 rax = nr;
 
-	if (unlikely(fake_hv))
-		return hv_fake_call(nr, a0, a1, a2);
 	if (hv_vmmcall)
 		asm volatile("vmmcall"
 			     : "+a"(rax), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
@@ -76,65 +62,6 @@ static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 			     : "+a"(rax), "+D"(a0), "+S"(a1), "+d"(a2), "+r"(r10), "+r"(r8), "+r"(r9)
 			     : : "memory");
 	return (long)rax;
-}
-
-/*
- * fake_hv=1: a stand-in for the hypervisor with Kestrel's semantics, so that
- * the marshalling above and the tools can be tested on any machine. Like the
- * hypervisor, it sees only the kernel buffers (never user pointers).
- */
-static const char hv_fake_log[] =
-	"kestrel: fake hypervisor (hvdev fake_hv=1)\n"
-	"kestrel: dom0 is Domain-0\n"
-	"kestrel: log ends here\n";
-
-static void hv_fake_dom0(struct kestrel_domain_info *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->state = KESTREL_DOMAIN_RUNNING;
-	d->flags = KESTREL_DOMAIN_PRIVILEGED;
-	d->vcpus = num_online_cpus();
-	d->mem_bytes = (u64)totalram_pages() << PAGE_SHIFT;
-	strscpy(d->name, "Domain-0", sizeof(d->name));
-}
-
-static long hv_fake_call(u64 nr, u64 a0, u64 a1, u64 a2)
-{
-	u64 *pos, n;
-
-	switch (nr) {
-	case KHC_VERSION:
-		return KESTREL_ABI_VERSION;
-	case KHC_ECHO:
-		return a0;
-	case KHC_CONSOLE_WRITE:
-		if (a1 > 4096)
-			return -EINVAL;
-		n = a1;
-		if (n && ((const char *)a0)[n - 1] == '\n')
-			n--;
-		pr_info("hvdev: fake console: %.*s\n", (int)n, (const char *)a0);
-		return a1;
-	case KHC_LOG_READ:
-		pos = (u64 *)a2;
-		if (*pos >= sizeof(hv_fake_log) - 1)
-			return 0;
-		n = min_t(u64, a1, sizeof(hv_fake_log) - 1 - *pos);
-		memcpy((char *)a0, hv_fake_log + *pos, n);
-		*pos += n;
-		return n;
-	case KHC_DOMAIN_LIST:
-		if (a1 >= 1)
-			hv_fake_dom0((struct kestrel_domain_info *)a0);
-		return 1;
-	case KHC_DOMAIN_INFO:
-		if (a0 != 0)
-			return -ESRCH;
-		hv_fake_dom0((struct kestrel_domain_info *)a1);
-		return 0;
-	default:
-		return -ENOSYS;
-	}
 }
 
 /* Called by the event interrupt handler (issue 7): wakes every reader. */
@@ -246,6 +173,77 @@ static int hv_domain_info(struct hv_hypercall *hc)
 	return err;
 }
 
+/* KHC_DOMAIN_CREATE(const struct kestrel_domain_config *): the hypervisor
+ * checks the fields; here only the copy. */
+static int hv_domain_create(struct hv_hypercall *hc)
+{
+	const void __user *ucfg = u64_to_user_ptr(hc->args[0]);
+	struct kestrel_domain_config *k;
+
+	k = kmalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	if (copy_from_user(k, ucfg, sizeof(*k))) {
+		kfree(k);
+		return -EFAULT;
+	}
+	hc->result = hv_call(KHC_DOMAIN_CREATE, (u64)k, 0, 0, 0, 0, 0);
+	kfree(k);
+	return 0;
+}
+
+/*
+ * KHC_DOMAIN_LOAD(domid, const void *image, len, const char *cmdline):
+ * the image (up to KESTREL_IMAGE_MAX) into a vmalloc buffer (the hypervisor
+ * walks page tables, so it need not be contiguous), the command line up to
+ * its NUL (KESTREL_CMDLINE_MAX with the NUL; a NULL cmdline is an empty
+ * one). Over a limit: E2BIG, as the hypervisor would answer. len 0 is
+ * passed on (with no buffer) for the hypervisor to refuse.
+ */
+static int hv_domain_load(struct hv_hypercall *hc)
+{
+	const void __user *uimage = u64_to_user_ptr(hc->args[1]);
+	const char __user *ucmd = u64_to_user_ptr(hc->args[3]);
+	u64 len = hc->args[2];
+	void *image = NULL;
+	char *cmd = NULL;
+	long n;
+	int err = 0;
+
+	if (len > KESTREL_IMAGE_MAX)
+		return -E2BIG;
+	if (ucmd) {
+		cmd = kmalloc(KESTREL_CMDLINE_MAX, GFP_KERNEL);
+		if (!cmd)
+			return -ENOMEM;
+		n = strncpy_from_user(cmd, ucmd, KESTREL_CMDLINE_MAX);
+		if (n < 0) {
+			err = -EFAULT;
+			goto out;
+		}
+		if (n >= KESTREL_CMDLINE_MAX) {
+			err = -E2BIG;
+			goto out;
+		}
+	}
+	if (len) {
+		image = vmalloc(len);
+		if (!image) {
+			err = -ENOMEM;
+			goto out;
+		}
+		if (copy_from_user(image, uimage, len)) {
+			err = -EFAULT;
+			goto out;
+		}
+	}
+	hc->result = hv_call(KHC_DOMAIN_LOAD, hc->args[0], (u64)image, len, (u64)cmd, 0, 0);
+out:
+	vfree(image);
+	kfree(cmd);
+	return err;
+}
+
 static int hv_hypercall(struct hv_hypercall *hc)
 {
 	const u64 *a = hc->args;
@@ -253,18 +251,26 @@ static int hv_hypercall(struct hv_hypercall *hc)
 	switch (hc->nr) {
 	case KHC_VERSION:
 	case KHC_ECHO:
-		if (!hv_present)
-			return -ENODEV;
 		hc->result = hv_call(hc->nr, a[0], a[1], a[2], a[3], a[4], a[5]);
 		return 0;
 	case KHC_CONSOLE_WRITE:
-		return hv_present ? hv_console_write(hc) : -ENODEV;
+		return hv_console_write(hc);
 	case KHC_LOG_READ:
-		return hv_present ? hv_log_read(hc) : -ENODEV;
+		return hv_log_read(hc);
 	case KHC_DOMAIN_LIST:
-		return hv_present ? hv_domain_list(hc) : -ENODEV;
+		return hv_domain_list(hc);
 	case KHC_DOMAIN_INFO:
-		return hv_present ? hv_domain_info(hc) : -ENODEV;
+		return hv_domain_info(hc);
+	case KHC_DOMAIN_CREATE:
+		return hv_domain_create(hc);
+	case KHC_DOMAIN_LOAD:
+		return hv_domain_load(hc);
+	case KHC_DOMAIN_DESTROY:
+	case KHC_DOMAIN_PAUSE:
+	case KHC_DOMAIN_UNPAUSE:
+		/* (domid): nothing to bounce; the other registers are zeroed. */
+		hc->result = hv_call(hc->nr, a[0], 0, 0, 0, 0, 0);
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -409,17 +415,11 @@ static int __init hv_init(void)
 	long v;
 	int err;
 
-	BUILD_BUG_ON(sizeof(struct kestrel_domain_info) != 64);
+	BUILD_BUG_ON(sizeof(struct kestrel_domain_info) != 72);
+	BUILD_BUG_ON(sizeof(struct kestrel_domain_config) != 48);
 	BUILD_BUG_ON(sizeof(struct hv_hypercall) != 64);
 
-	hv_present = hv_detect();
-	if (!hv_present && fake_hv) {
-		hv_present = true;
-		hv_abi = KESTREL_ABI_VERSION;
-	} else {
-		fake_hv = false; /* never in front of the real one */
-	}
-	if (!hv_present && !allow_bare) {
+	if (!hv_detect()) {
 		pr_err("hvdev: refusing to load (-ENODEV)\n");
 		return -ENODEV;
 	}
@@ -427,23 +427,16 @@ static int __init hv_init(void)
 	/* "AuthenticAMD" and "HygonGenuine": SVM, vmmcall. */
 	hv_vmmcall = (ebx == 0x68747541 && edx == 0x69746e65 && ecx == 0x444d4163) ||
 		     (ebx == 0x6f677948 && edx == 0x6e65476e && ecx == 0x656e6975);
-	if (hv_present) {
-		v = hv_call(KHC_VERSION, 0, 0, 0, 0, 0, 0);
-		if (v != hv_abi)
-			pr_warn("hvdev: KHC_VERSION returned %ld, CPUID says %#x\n", v, hv_abi);
-	}
+	v = hv_call(KHC_VERSION, 0, 0, 0, 0, 0, 0);
+	if (v != hv_abi)
+		pr_warn("hvdev: KHC_VERSION returned %ld, CPUID says %#x\n", v, hv_abi);
 	err = misc_register(&hv_misc);
 	if (err) {
 		pr_err("hvdev: cannot register /dev/hv: %d\n", err);
 		return err;
 	}
-	if (fake_hv)
-		pr_warn("hvdev: fake_hv=1: /dev/hv answered by a stand-in, not by a hypervisor\n");
-	else if (hv_present)
-		pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, /dev/hv ready\n",
-			hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall");
-	else
-		pr_warn("hvdev: allow_bare=1: /dev/hv without a hypervisor, hypercalls fail with ENODEV\n");
+	pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, /dev/hv ready\n",
+		hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall");
 	return 0;
 }
 
