@@ -15,9 +15,9 @@ static int guest_phys_copy(struct domain *d, uint64_t gpa, void *buf, size_t len
 	uint8_t *p = buf;
 
 	while (len) {
-		uint64_t mfn = p2m_ram_mfn(&d->p2m, gpa >> PAGE_SHIFT);
+		uint64_t mfn;
 		size_t chunk = PAGE_SIZE - (gpa & (PAGE_SIZE - 1));
-		if (!mfn)
+		if (!p2m_ram_mfn(&d->p2m, gpa >> PAGE_SHIFT, &mfn))
 			return -EFAULT;
 		if (chunk > len)
 			chunk = len;

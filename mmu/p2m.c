@@ -65,12 +65,13 @@ const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn)
 	return NULL;
 }
 
-uint64_t p2m_ram_mfn(const struct p2m *p, uint64_t gfn)
+bool p2m_ram_mfn(const struct p2m *p, uint64_t gfn, uint64_t *mfn)
 {
 	const struct p2m_range *r = p2m_lookup(p, gfn);
 	if (!r || r->type != P2M_RAM)
-		return 0;
-	return r->mfn + (gfn - r->gfn);
+		return false;
+	*mfn = r->mfn + (gfn - r->gfn);
+	return true;
 }
 
 void p2m_destroy(struct p2m *p, void (*free_frames)(uint64_t mfn, uint64_t count))

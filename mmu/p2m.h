@@ -37,8 +37,9 @@ int p2m_add(struct p2m *p, const struct p2m_range *r);
 /* The range holding gfn, or NULL for a hole. */
 const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn);
 
-/* The host frame behind a RAM gfn, or 0 when gfn is not RAM. */
-uint64_t p2m_ram_mfn(const struct p2m *p, uint64_t gfn);
+/* The host frame behind a RAM gfn in *mfn; false when gfn is not RAM.
+ * (Frame 0 is a valid answer: dom0's first page is the machine's.) */
+bool p2m_ram_mfn(const struct p2m *p, uint64_t gfn, uint64_t *mfn);
 
 /* Drops every range; `free_frames` is called for owned RAM. */
 void p2m_destroy(struct p2m *p, void (*free_frames)(uint64_t mfn, uint64_t count));

@@ -19,17 +19,21 @@ static void test_add_lookup(void)
 	struct p2m_range ram = { 0, 256, 0x1000, P2M_RAM, true };
 	struct p2m_range mmio = { 0xfee00, 1, 0, P2M_MMIO_EMUL, false };
 	struct p2m_range high = { 0x100000, 512, 0x8000, P2M_RAM, false };
+	struct p2m_range zero = { 0x200000, 1, 0, P2M_RAM, false }; /* frame 0 is valid */
 
 	CHECK_EQ(p2m_add(&p, &high), 0);
 	CHECK_EQ(p2m_add(&p, &ram), 0);
 	CHECK_EQ(p2m_add(&p, &mmio), 0);
-	CHECK_EQ(p.count, 3);
+	CHECK_EQ(p2m_add(&p, &zero), 0);
+	CHECK_EQ(p.count, 4);
 	CHECK_EQ(p.ranges[0].gfn, 0);          /* kept sorted */
 	CHECK_EQ(p.ranges[2].gfn, 0x100000);
-	CHECK_EQ(p2m_ram_mfn(&p, 5), 0x1005);
-	CHECK_EQ(p2m_ram_mfn(&p, 0x1001ff), 0x81ff);
-	CHECK_EQ(p2m_ram_mfn(&p, 256), 0);     /* hole */
-	CHECK_EQ(p2m_ram_mfn(&p, 0xfee00), 0); /* MMIO is not RAM */
+	uint64_t mfn = 0;
+	CHECK(p2m_ram_mfn(&p, 5, &mfn) && mfn == 0x1005);
+	CHECK(p2m_ram_mfn(&p, 0x1001ff, &mfn) && mfn == 0x81ff);
+	CHECK(!p2m_ram_mfn(&p, 256, &mfn));    /* hole */
+	CHECK(!p2m_ram_mfn(&p, 0xfee00, &mfn)); /* MMIO is not RAM */
+	CHECK(p2m_ram_mfn(&p, 0x200000, &mfn) && mfn == 0);
 	CHECK(p2m_lookup(&p, 0xfee00) && p2m_lookup(&p, 0xfee00)->type == P2M_MMIO_EMUL);
 	CHECK(p2m_lookup(&p, 0xfee01) == NULL);
 	CHECK(p2m_lookup(&p, UINT64_MAX) == NULL);
@@ -64,7 +68,8 @@ static void test_rejects_bad_ranges(void)
 		struct p2m_range r = { 1000 + i * 2, 1, i, P2M_RAM, false };
 		CHECK_EQ(p2m_add(&p, &r), 0);
 	}
-	CHECK_EQ(p2m_ram_mfn(&p, 1000 + 99 * 2), 99);
+	uint64_t mfn = 1;
+	CHECK(p2m_ram_mfn(&p, 1000 + 99 * 2, &mfn) && mfn == 99);
 	p2m_destroy(&p, NULL);
 }
 
