@@ -15,15 +15,17 @@ run_suite() {
 	echo "== $name" | tee -a "$out"
 	local start=$SECONDS
 	# A suite that dies without a verdict line must still count as failed.
-	if ! "$@" 2>&1 | tee -a "$out.tmp" | grep -E '^(PASS|FAIL) ' ; then
+	local tmp
+	tmp=$(mktemp)
+	if ! "$@" 2>&1 | tee -a "$tmp" | grep -E '^(PASS|FAIL) ' ; then
 		:
 	fi
 	local status=${PIPESTATUS[0]}
-	grep -E '^(PASS|FAIL) ' "$out.tmp" >> "$out"
-	if ! grep -q -E '^(PASS|FAIL) ' "$out.tmp" || { [ "$status" != 0 ] && ! grep -q '^FAIL ' "$out.tmp"; }; then
+	grep -E '^(PASS|FAIL) ' "$tmp" >> "$out"
+	if ! grep -q -E '^(PASS|FAIL) ' "$tmp" || { [ "$status" != 0 ] && ! grep -q '^FAIL ' "$tmp"; }; then
 		echo "FAIL $name: suite exited $status (see build/test-logs/$name.out)" | tee -a "$out"
 	fi
-	mv "$out.tmp" "build/test-logs/$name.out"
+	mv "$tmp" "build/test-logs/$name.out"
 	echo "   ($name: $((SECONDS - start)) s)"
 }
 
