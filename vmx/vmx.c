@@ -161,6 +161,11 @@ static int build_bitmaps(void)
 
 static int vmx_cpu_enable(struct percpu *pc)
 {
+	const char *why;
+	if (!vmx_feature_control(&why)) {
+		log_err("vmx: CPU %u: %s\n", pc->cpu_id, why);
+		return -EIO;
+	}
 	uint64_t region = page_alloc_phys();
 
 	if (!region || (!io_bitmap_pa && build_bitmaps()))

@@ -52,6 +52,8 @@ static inline struct vmx_vcpu *to_vmx(struct vcpu *v)
 
 /* vmx_caps.c: reads the capability MSRs and computes every control. */
 bool vmx_caps_init(const char **why);
+/* IA32_FEATURE_CONTROL: VMX outside SMX enabled (and locked) on this CPU. */
+bool vmx_feature_control(const char **why);
 /* The CR0/CR4 values the CPU needs underneath what the guest sees. */
 uint64_t vmx_hw_cr0(uint64_t guest_cr0);
 uint64_t vmx_hw_cr4(uint64_t guest_cr4);

@@ -32,7 +32,8 @@ static bool compute(struct ctl_msr c, uint32_t want, uint32_t need, uint32_t *ou
 	return (*out & need) == need;
 }
 
-static bool feature_control(const char **why)
+/* Per CPU (the MSR is per core): run on each before VMXON. */
+bool vmx_feature_control(const char **why)
 {
 	uint64_t fc = rdmsr(MSR_FEATURE_CONTROL);
 
@@ -84,7 +85,7 @@ bool vmx_caps_init(const char **why)
 		*why = "this CPU has no Intel VT-x (VMX)";
 		return false;
 	}
-	if (!feature_control(why))
+	if (!vmx_feature_control(why))
 		return false;
 
 	struct vmx_caps *c = &vmx_caps;
