@@ -10,10 +10,12 @@
  * with errno set when the module refused before making it:
  *   EFAULT  a user pointer (or &hc itself) is not readable/writable
  *   EINVAL  unknown hypercall number, or a length over the limits below
+ *   E2BIG   KHC_DOMAIN_LOAD: an image over KESTREL_IMAGE_MAX, or a command
+ *           line with no NUL in its first KESTREL_CMDLINE_MAX bytes (the
+ *           hypervisor's own answer to an image over the limit)
  *   ENOMEM  no memory for the bounce buffer
  *   EPERM   the caller lacks CAP_SYS_ADMIN
- *   ENODEV  the module was loaded with allow_bare=1 on a machine without
- *           Kestrel: no hypercall can be made
+ * The module loads only under Kestrel, so /dev/hv exists only there.
  *
  * read(fd, &u64, 8) blocks until the hypervisor has signalled at least one
  * event since this file's last read, then returns the number of events
@@ -38,7 +40,8 @@ struct hv_hypercall {
 #define HV_IOCTL_MAGIC 'K'
 #define HV_IOCTL_HYPERCALL _IOWR(HV_IOCTL_MAGIC, 0xe0, struct hv_hypercall)
 
-/* Limits of the bounce buffers (per call). */
+/* Limits of the bounce buffers (per call); KHC_DOMAIN_LOAD's are
+ * KESTREL_IMAGE_MAX and KESTREL_CMDLINE_MAX (hv/abi.h). */
 #define HV_CONSOLE_WRITE_MAX 4096u  /* bytes, KHC_CONSOLE_WRITE */
 #define HV_LOG_READ_MAX 65536u      /* bytes, KHC_LOG_READ */
 #define HV_DOMAIN_LIST_MAX 256u     /* entries, KHC_DOMAIN_LIST */
