@@ -6,8 +6,10 @@
 cd "$(dirname "$0")/.." || exit 1
 filter=${1:-.}
 mkdir -p build/test-logs
-out=build/test-logs/summary.txt
-: > "$out"
+# One summary per run: concurrent runs (several developers on one tree)
+# must not count each other's lines.
+out=$(mktemp)
+trap 'cp "$out" build/test-logs/summary.txt 2>/dev/null; rm -f "$out"' EXIT
 
 run_suite() {
 	local name=$1

@@ -186,8 +186,12 @@ guest_main:
 	adc edx, 0
 	mov ecx, 0x6e0
 	wrmsr
-	sti
+	; A periodic tick raised just before the timer was masked may still
+	; come first (same priority class): end each interrupt while waiting.
 .wait_deadline:
+	cli
+	mov dword [EOI], 0
+	sti
 	hlt
 	cmp dword [vector_count + 0x62 * 4], 0
 	je .wait_deadline
