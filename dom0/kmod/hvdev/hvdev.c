@@ -19,7 +19,6 @@
  */
 #include <linux/atomic.h>
 #include <linux/capability.h>
-#include <linux/cpumask.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
