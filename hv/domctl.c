@@ -67,7 +67,12 @@ int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
 
 	if (!d)
 		return -ESRCH;
-	if (len == 0 || len > KESTREL_IMAGE_MAX)
+	/* Only into a domain that has not started: loading resets vCPU 0. */
+	if (d->state != DOMAIN_RUNNING || !d->paused || d->vcpus[0]->stats.exits)
+		return -EBUSY;
+	if (len == 0)
+		return -EINVAL;
+	if (len > KESTREL_IMAGE_MAX)
 		return -E2BIG;
 	/* The command line: up to its NUL, within the limit. */
 	memset(cmdline, 0, sizeof(cmdline));

@@ -145,6 +145,10 @@ struct hvm_ops {
 	void (*flush_guest_tlb)(struct vcpu *v);
 	/* Points the hardware at the nested (or shadow) translation root. */
 	void (*set_paging_root)(struct vcpu *v, uint64_t root_pa);
+
+	/* Test-only (selftest=vmx-entry-fail): provokes VM-entry failures on
+	 * scratch state and checks each is diagnosed by name. Optional. */
+	void (*selftest_entry_failure)(void);
 };
 
 extern const struct hvm_ops *hvm;

@@ -139,14 +139,13 @@ void hv_main(uint32_t magic, uint32_t info_pa)
 	mem_init(&boot_info, &ms);
 	print_footprint(&ms);
 
-	selftest_run(boot_info.cmdline);
-
 	time_init();
 	if (!apic_init())
 		log_warn("apic: no local APIC: virtual timers will poll\n");
 	cpuid_policy_init();
 	bool can_virtualize = hvm_init();
 	smp_boot_aps();
+	selftest_run(boot_info.cmdline);
 	if (cmdline_get(boot_info.cmdline, "test", 0, 0)) {
 		if (!can_virtualize)
 			machine_exit(MACHINE_TEST_FAILED);

@@ -2,6 +2,7 @@
 
 #include "hv/cmdline.h"
 #include "hv/heap.h"
+#include "hv/hvm.h"
 #include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/machine.h"
@@ -81,10 +82,21 @@ static void selftest_fault_pf(void)
 	*(volatile uint64_t *)0xdead000 = 1;
 }
 
+static void selftest_entry_failure(void)
+{
+	if (!hvm || !hvm->selftest_entry_failure) {
+		log_warn("selftest vmx-entry-fail: not available with the %s backend\n",
+			 hvm ? hvm->name : "(no)");
+		return;
+	}
+	hvm->selftest_entry_failure();
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
 } selftests[] = {
+	{ "vmx-entry-fail", selftest_entry_failure },
 	{ "frames", selftest_frames },
 	{ "heap", selftest_heap },
 	{ "ud", selftest_fault_ud },

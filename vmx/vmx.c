@@ -198,8 +198,6 @@ static int vmx_cpu_enable(struct percpu *pc)
 		 vmx_caps.ept_memtype == EPT_MT_WB ? "WB tables" : "UC tables");
 	log_info("vmx: controls pin %#x proc %#x proc2 %#x exit %#x entry %#x\n", vmx_caps.pin,
 		 vmx_caps.proc, vmx_caps.proc2, vmx_caps.exit, vmx_caps.entry);
-	if (pc->cpu_id == 0 && vmx_selftest_requested())
-		vmx_selftest_entry_fail();
 	return 0;
 }
 
@@ -780,6 +778,7 @@ const struct hvm_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
+	.selftest_entry_failure = vmx_selftest_entry_fail,
 	.get_rflags = vmx_get_rflags,
 	.set_rflags = vmx_set_rflags,
 	.get_segment = vmx_get_segment,

@@ -83,6 +83,5 @@ const char *vmx_insn_error_name(uint32_t err);
 /* vmx_selftest.c: the entry-failure diagnosis test on scratch VMCSs, and
  * whether the command line asks for it (selftest=vmx-entry-fail). */
 void vmx_selftest_entry_fail(void);
-bool vmx_selftest_requested(void);
 
 #endif

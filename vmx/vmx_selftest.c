@@ -8,7 +8,6 @@
  */
 #include "vmx/vmx.h"
 
-#include "hv/cmdline.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/string.h"
@@ -126,42 +125,4 @@ void vmx_selftest_entry_fail(void)
 	if (ept_root)
 		page_free_phys(ept_root);
 	log_info(TAG ": %s\n", ok ? "PASS" : "FAIL");
-}
-
-/*
- * Whether the hypervisor command line asks for it. hv_main does not hand
- * its command line to the backends, so it is read back from the boot line
- * at the start of the log ring ("boot: ... cmdline \"...\""). Test-only;
- * to go once hvm_init gets the command line.
- */
-bool vmx_selftest_requested(void)
-{
-	static char ring[2048];
-	char cmdline[512], list[128];
-	unsigned long next;
-	size_t n = log_ring_read(0, ring, sizeof(ring) - 1, &next);
-
-	ring[n] = '\0';
-	const char *p = ring;
-	while (*p && strncmp(p, "cmdline \"", 9) != 0)
-		p++;
-	if (!*p)
-		return false;
-	p += 9;
-	size_t len = 0;
-	while (p[len] && p[len] != '"' && p[len] != '\n' && len < sizeof(cmdline) - 1)
-		len++;
-	memcpy(cmdline, p, len);
-	cmdline[len] = '\0';
-	if (!cmdline_get(cmdline, "selftest", list, sizeof(list)))
-		return false;
-	for (char *name = list; name && *name;) {
-		char *comma = strchr(name, ',');
-		if (comma)
-			*comma = '\0';
-		if (strcmp(name, "vmx-entry-fail") == 0)
-			return true;
-		name = comma ? comma + 1 : 0;
-	}
-	return false;
 }
