@@ -59,7 +59,7 @@ $(BUILD)/kestrel.iso: $(BUILD)/hv.elf scripts/mkiso.sh $(DOM0_INITRD)
 # Boots Kestrel with Linux dom0 under QEMU (SVM, nested paging), the
 # console on this terminal: a dom0 shell where hvctl works. Ctrl-A X quits.
 RUN_MEM ?= 1024
-DOM0_CMDLINE ?= console=ttyS0 acpi=off nolapic noapic quiet
+DOM0_CMDLINE ?= console=ttyS0 quiet
 run: deps all dom0
 	@echo "Kestrel + dom0 under QEMU: dom0's shell comes up in about 20 s; Ctrl-A X quits."
 	@$(QEMU) -accel tcg -cpu qemu64,+svm,+npt -m $(RUN_MEM) -display none \

@@ -1,5 +1,6 @@
 #include "hv/dom0.h"
 
+#include "hv/acpi.h"
 #include "hv/bzimage.h"
 #include "hv/cmdline.h"
 #include "hv/domain.h"
@@ -11,6 +12,8 @@
 #include "hv/mem.h"
 #include "hv/string.h"
 #include "hv/vcpu.h"
+#include "hv/vioapic.h"
+#include "hv/vlapic.h"
 #include "hv/x86.h"
 
 #define DOM0_DEFAULT_MAX_MEM (1ull << 30)
@@ -20,10 +23,14 @@
 #define CMDLINE_GPA 0x8000ull
 #define CMDLINE_MAX 2048
 #define BLOCK (LARGE_PAGE_SIZE)
+#define E820_ACPI 3
+#define BP_ACPI_RSDP_ADDR 0x070 /* boot_params.acpi_rsdp_addr, protocol 2.14+ */
+#define FOUR_GIB (1ull << 32)
 
-/* What dom0's kernel gets when the module string says nothing more: a PC
- * with a PIC and PIT, no ACPI tables yet, the console on the first UART. */
-static const char default_cmdline[] = "console=ttyS0 acpi=off nolapic noapic";
+/* What dom0's kernel gets when the module string says nothing more: the
+ * platform comes from our ACPI tables (LAPIC, IOAPIC, PIC, PIT), the
+ * console is the first UART. */
+static const char default_cmdline[] = "console=ttyS0";
 
 static uint64_t dom0_mem_target(const struct boot_info *bi)
 {
@@ -79,6 +86,42 @@ static int map_low_memory(struct domain *d, struct e820_entry *e820, unsigned *n
 	return p2m_add(&d->p2m, &low);
 }
 
+/*
+ * dom0's ACPI tables live in a page of its own RAM, the top page of its
+ * highest RAM below 4 GiB, typed ACPI in the e820, and the zero page's
+ * acpi_rsdp_addr points at the RSDP. Not in the BIOS area: dom0's first
+ * MiB is the host's own, whose firmware may have its own RSDP there (Linux
+ * would scan the EBDA before 0xE0000), and hosts booted by UEFI have no
+ * BIOS area to speak of; a pointer in the zero page is found first.
+ * Returns the page's address, or 0.
+ */
+static uint64_t reserve_acpi_page(struct e820_entry *e820, unsigned *n)
+{
+	for (unsigned i = *n; i-- > 0;) {
+		uint64_t end = e820[i].addr + e820[i].size;
+		if (e820[i].type != E820_RAM || end > FOUR_GIB || e820[i].size <= PAGE_SIZE ||
+		    e820[i].addr < LOW_MEM_END || *n == BZ_MAX_E820)
+			continue;
+		e820[i].size -= PAGE_SIZE;
+		memmove(&e820[i + 2], &e820[i + 1], (*n - i - 1) * sizeof(*e820));
+		e820[i + 1] = (struct e820_entry){ end - PAGE_SIZE, PAGE_SIZE, E820_ACPI };
+		(*n)++;
+		return end - PAGE_SIZE;
+	}
+	return 0;
+}
+
+static int write_acpi_tables(struct domain *d, uint64_t gpa)
+{
+	static uint8_t tables[ACPI_TABLES_SIZE];
+	const struct acpi_platform p = { d->nr_vcpus, VLAPIC_BASE, VIOAPIC_BASE, VIOAPIC_ID };
+	size_t len = acpi_build(tables, gpa, &p);
+
+	if (!len)
+		return -EINVAL;
+	return guest_phys_write(d, gpa, tables, ACPI_TABLES_SIZE);
+}
+
 static int is_ram(void *ctx, uint64_t gpa, uint64_t len)
 {
 	struct domain *d = ctx;
@@ -131,8 +174,8 @@ static void set_entry_state(struct vcpu *v, uint64_t entry)
 	v->regs[GPR_RSI] = BOOT_PARAMS_GPA;
 }
 
-static int load_kernel(struct domain *d, const struct boot_info *bi,
-		       struct e820_entry *e820, unsigned n, uint64_t *entry, const char **why)
+static int load_kernel(struct domain *d, const struct boot_info *bi, struct e820_entry *e820,
+		       unsigned n, uint64_t acpi, uint64_t *entry, const char **why)
 {
 	const struct boot_module *k = &bi->modules[0];
 	const struct bz_target t = { is_ram, write_guest, d };
@@ -162,9 +205,24 @@ static int load_kernel(struct domain *d, const struct boot_info *bi,
 			return -EFAULT;
 		}
 	}
+	if (info.load_addr < acpi + PAGE_SIZE && acpi < info.load_addr + info.init_size) {
+		*why = "the kernel would overlap the ACPI tables (more dom0_mem?)";
+		return -ENOMEM;
+	}
 	err = bz_load(phys_to_virt(k->start), k->end - k->start, &info, &layout, &t, why);
 	if (err)
 		return err;
+	if (info.version < 0x20e) {
+		log_warn("dom0: boot protocol %u.%02u has no acpi_rsdp_addr: no ACPI tables\n",
+			 info.version >> 8, info.version & 0xff);
+	} else if (write_acpi_tables(d, acpi) ||
+		   guest_phys_write(d, BOOT_PARAMS_GPA + BP_ACPI_RSDP_ADDR, &acpi, sizeof(acpi))) {
+		*why = "writing the ACPI tables failed";
+		return -EFAULT;
+	} else {
+		log_info("dom0: ACPI tables (RSDP, XSDT, FADT, MADT, DSDT) at %#llx\n",
+			 (unsigned long long)acpi);
+	}
 	log_info("dom0: Linux boot protocol %u.%02u, kernel at %#llx, initrd %llu KiB at %#llx\n",
 		 info.version >> 8, info.version & 0xff, (unsigned long long)info.load_addr,
 		 (unsigned long long)(layout.initrd_size >> 10), (unsigned long long)layout.initrd_addr);
@@ -198,9 +256,14 @@ struct domain *dom0_build(const struct boot_info *bi)
 		why = "less than 64 MiB of RAM for dom0";
 		goto fail;
 	}
+	uint64_t acpi = reserve_acpi_page(e820, &n);
+	if (!acpi) {
+		why = "no room for the ACPI tables";
+		goto fail;
+	}
 	if (domain_start(d))
 		goto fail;
-	if (load_kernel(d, bi, e820, n, &entry, &why))
+	if (load_kernel(d, bi, e820, n, acpi, &entry, &why))
 		goto fail;
 	set_entry_state(d->vcpus[0], entry);
 	log_info("dom0: %llu MiB of RAM, identity-mapped, %u e820 entries\n",

@@ -58,6 +58,13 @@ bool testdev_io(struct domain *d, uint16_t port, unsigned size, bool in, uint32_
 		else if ((*val & 0xff) >= 32)
 			vcpu_raise_irq(d->vcpus[0], (uint8_t)*val);
 		return true;
+	case TESTDEV_ISA_IRQ_PORT:
+		/* A level-triggered source for interrupt controller tests. */
+		if (in)
+			*val = 0xffffffff;
+		else
+			vplatform_set_irq(d, *val & 0xf, (*val >> 8) & 1);
+		return true;
 	case TESTDEV_ECHO_COUNT_PORT:
 		if (in)
 			*val = t->count;

@@ -13,6 +13,7 @@
 #define TESTDEV_ECHO_DATA_PORT 0xe0
 #define TESTDEV_ECHO_COUNT_PORT 0xe4
 #define TESTDEV_IRQ_PORT 0xe8 /* write: raise external interrupt <value> */
+#define TESTDEV_ISA_IRQ_PORT 0xec /* write: ISA line (value & 15) to level (value >> 8) & 1 */
 #define TESTDEV_FIFO_SIZE 4096
 
 /* The MMIO test device: a page at 0xc0000000 whose first 0xf00 bytes hold

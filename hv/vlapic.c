@@ -115,11 +115,21 @@ int vlapic_acknowledge(struct vlapic *a)
 	return v;
 }
 
+static void (*level_eoi)(struct vlapic *a, uint8_t vector);
+
+void vlapic_set_level_eoi_handler(void (*fn)(struct vlapic *a, uint8_t vector))
+{
+	level_eoi = fn;
+}
+
 static void eoi(struct vlapic *a)
 {
 	int v = highest_bit(a, APIC_ISR);
-	if (v >= 0)
-		bit_clear(a, APIC_ISR, (uint8_t)v);
+	if (v < 0)
+		return;
+	bit_clear(a, APIC_ISR, (uint8_t)v);
+	if (level_eoi && (get(a, APIC_TMR + (uint32_t)(v / 32) * 0x10) & (1u << (v % 32))))
+		level_eoi(a, (uint8_t)v);
 }
 
 static unsigned timer_mode(const struct vlapic *a)

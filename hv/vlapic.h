@@ -44,6 +44,11 @@ int vlapic_pending(const struct vlapic *a);
 /* Interrupt acknowledge: IRR -> ISR for the pending vector. */
 int vlapic_acknowledge(struct vlapic *a);
 
+/* The EOI broadcast: an EOI that ends a level-triggered vector (its TMR
+ * bit set) is passed on to the I/O APICs through this handler, one for
+ * all vLAPICs (set by the platform; it survives vlapic_init). */
+void vlapic_set_level_eoi_handler(void (*fn)(struct vlapic *a, uint8_t vector));
+
 uint64_t vlapic_read_tsc_deadline(const struct vlapic *a);
 void vlapic_write_tsc_deadline(struct vlapic *a, uint64_t tsc);
 

@@ -1,16 +1,46 @@
 #include "hv/vplatform.h"
 
 #include "hv/domain.h"
+#include "hv/ipi.h"
 #include "hv/percpu.h"
 #include "hv/serial.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
 #include "hv/x86.h"
 
+/* An IOAPIC message goes where the same fields in an ICR would send it:
+ * the redirection entry's low half is laid out as the ICR's (vector,
+ * delivery mode, destination mode, trigger mode) and its destination byte
+ * as ICR_HIGH's, so the IPI router does the destination matching. ExtINT
+ * and SMI go nowhere: the vPIC reaches vCPU 0 by itself. */
+static void ioapic_deliver(void *ctx, uint64_t rte)
+{
+	struct domain *d = ctx;
+	uint32_t low = (uint32_t)rte & (uint32_t)(IOAPIC_RTE_VECTOR | 0x700 | IOAPIC_RTE_LOGICAL |
+						  IOAPIC_RTE_LEVEL);
+
+	if (d->nr_vcpus && d->vcpus[0])
+		ipi_send(d->vcpus[0], low, (uint32_t)(rte >> 32));
+}
+
+/* The EOI broadcast of a level-triggered vector, from any vLAPIC. */
+static void level_eoi(struct vlapic *a, uint8_t vector)
+{
+	struct vcpu *v = (struct vcpu *)((char *)a - __builtin_offsetof(struct vcpu, lapic));
+	vioapic_eoi(&v->dom->platform.ioapic, vector);
+}
+
 void vplatform_init(struct vplatform *p)
 {
+	struct domain *d = (struct domain *)((char *)p - __builtin_offsetof(struct domain, platform));
+
 	vpic_init(&p->pic);
 	vpit_init(&p->pit);
+	p->ioapic.deliver = ioapic_deliver;
+	p->ioapic.ctx = d;
+	vioapic_init(&p->ioapic, VIOAPIC_ID);
+	p->pm = (struct acpi_pm){ 0, 0 };
+	vlapic_set_level_eoi_handler(level_eoi);
 }
 
 /* The two ways a PC resets itself (8042 pulse-reset command, PIIX reset
@@ -34,6 +64,12 @@ bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val)
 
 	if (reset_port(d, port, in, val))
 		return true;
+	bool poweroff;
+	if (acpi_pm_io(&p->pm, port, in, val, &poweroff)) {
+		if (poweroff)
+			domain_finish(d, "powered off through ACPI (S5)");
+		return true;
+	}
 
 	if (vpic_io(&p->pic, port, in, val))
 		return true;
@@ -62,8 +98,8 @@ void vplatform_update(struct domain *d)
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		vlapic_update(&d->vcpus[i]->lapic, time_now_ns(), rdtsc());
 	if (vpit_irq0_due(&p->pit, time_now_ns())) {
-		vpic_set_irq(&p->pic, 0, true);
-		vpic_set_irq(&p->pic, 0, false);
+		vplatform_set_irq(d, 0, true);
+		vplatform_set_irq(d, 0, false);
 	}
 }
 
@@ -107,15 +143,35 @@ static void lapic_write(void *ctx, uint64_t offset, unsigned size, uint64_t val)
 	vlapic_write(accessing_lapic(ctx), (uint32_t)offset, (uint32_t)val, time_now_ns());
 }
 
+static uint64_t ioapic_read(void *ctx, uint64_t offset, unsigned size)
+{
+	struct domain *d = ctx;
+	return vioapic_read(&d->platform.ioapic, offset, size);
+}
+
+static void ioapic_write(void *ctx, uint64_t offset, unsigned size, uint64_t val)
+{
+	struct domain *d = ctx;
+	vioapic_write(&d->platform.ioapic, offset, size, (uint32_t)val);
+}
+
 int vplatform_register_mmio(struct domain *d)
 {
 	static const struct mmio_ops lapic_ops = { lapic_read, lapic_write };
-	return mmio_register(d, VLAPIC_BASE, 0x1000, &lapic_ops, d);
+	static const struct mmio_ops ioapic_ops = { ioapic_read, ioapic_write };
+	int err = mmio_register(d, VLAPIC_BASE, 0x1000, &lapic_ops, d);
+	return err ? err : mmio_register(d, VIOAPIC_BASE, 0x1000, &ioapic_ops, d);
 }
 
+/* ISA IRQ 0 is on IOAPIC pin 2 (pin 0 is the 8259's ExtINT on PCs); ISA
+ * IRQ 2 is the 8259 cascade and reaches no IOAPIC pin. */
 void vplatform_set_irq(struct domain *d, unsigned irq, bool level)
 {
+	if (irq >= 16)
+		return;
 	vpic_set_irq(&d->platform.pic, irq, level);
+	if (irq != 2)
+		vioapic_set_irq(&d->platform.ioapic, irq == 0 ? 2 : irq, level);
 }
 
 bool vplatform_irq_pending(struct domain *d)

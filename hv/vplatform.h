@@ -1,7 +1,9 @@
 /*
  * A domain's virtual PC platform: the interrupt controllers and timers the
- * hypervisor emulates (vPIC, vPIT; the vLAPIC and vIOAPIC come next) and
- * how their interrupts reach vCPU 0.
+ * hypervisor emulates (vPIC, vPIT, vIOAPIC; the vLAPICs are per vCPU), the
+ * ACPI PM1 block, and how ISA interrupts reach the vCPUs: every ISA line
+ * goes to both the vPIC (vCPU 0) and the vIOAPIC (IRQ n on pin n, IRQ 0 on
+ * pin 2 as the MADT's interrupt source override says).
  */
 #ifndef HV_VPLATFORM_H
 #define HV_VPLATFORM_H
@@ -9,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/acpi.h"
+#include "hv/vioapic.h"
 #include "hv/vpic.h"
 #include "hv/vpit.h"
 
@@ -18,10 +22,12 @@ struct vcpu;
 struct vplatform {
 	struct vpic pic;
 	struct vpit pit;
+	struct vioapic ioapic;
+	struct acpi_pm pm;
 };
 
 void vplatform_init(struct vplatform *p);
-/* Adds the platform's MMIO devices (the xAPIC page) to a new domain. */
+/* Adds the platform's MMIO devices (xAPIC and IOAPIC pages) to a new domain. */
 int vplatform_register_mmio(struct domain *d);
 /* Port I/O to the platform devices; false if the port is not theirs. */
 bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val);
@@ -29,7 +35,7 @@ bool vplatform_io(struct domain *d, uint16_t port, bool in, uint32_t *val);
 void vplatform_update(struct domain *d);
 /* The earliest time (ns) a timer needs the CPU back; 0 if none. */
 uint64_t vplatform_next_deadline(struct domain *d);
-/* Interrupt lines into the vPIC (ISA IRQs 0-15). */
+/* ISA interrupt lines 0-15, into the vPIC and the vIOAPIC. */
 void vplatform_set_irq(struct domain *d, unsigned irq, bool level);
 
 /* The interrupt controller's view for vCPU 0: is one waiting, and the

@@ -1,8 +1,9 @@
 #!/bin/bash
 # dom0 end to end on AMD SVM (QEMU TCG, nested paging): Kestrel boots
-# Debian's kernel as dom0 with our initramfs; dom0 loads hvdev.ko and runs
-# its self-check (hvctl version, list, info, dmesg and the /dev/hv
-# conformance checks), prints DOM0-SELFTEST: PASS and powers off.
+# Debian's kernel as dom0 with our initramfs and ACPI tables; dom0 finds
+# the IOAPIC and LAPIC in the MADT, loads hvdev.ko and runs its self-check
+# (hvctl version, list, info, dmesg and the /dev/hv conformance checks),
+# prints DOM0-SELFTEST: PASS and powers off through ACPI S5.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -11,11 +12,15 @@ make --no-print-directory all dom0 >/dev/null 2>"$LOGDIR/dom0-build.err" ||
 
 t=dom0-svm-selftest
 qemu_boot $t 240 -m 1024 -kernel build/hv32.elf -append "exit=qemu" \
-	-initrd "cache/dom0/vmlinuz console=ttyS0 acpi=off nolapic noapic kestrel.selftest=1,build/dom0/initramfs.cpio.gz"
+	-initrd "cache/dom0/vmlinuz console=ttyS0 kestrel.selftest=1,build/dom0/initramfs.cpio.gz"
 if expect_qemu_status $t 0 &&
-   expect_log $t 'dom0: Linux boot protocol 2\.[0-9]+' 'Linux version 6\.' \
+   expect_log $t 'dom0: Linux boot protocol 2\.[0-9]+' 'dom0: ACPI tables .* at 0x' \
+	'Linux version 6\.' 'ACPI: RSDP 0x[0-9A-F]+ 000024 \(v02 KSTREL\)' \
+	'IOAPIC\[0\]: apic_id 1, version 17, address 0xfec00000, GSI 0-23' \
+	'ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 dfl dfl\)' \
+	'\.\.TIMER: vector=0x[0-9a-f]+ apic1=0 pin1=2' 'ACPI: Using IOAPIC for interrupt routing' \
 	'hvdev: Kestrel ABI 1\.0' 'Domain-0 +0 ' 'DOM0-SELFTEST: PASS' \
-	'domain 0 stopped: halted with interrupts disabled'; then
+	'domain 0 stopped: powered off through ACPI \(S5\)'; then
 	pass $t
 fi
 
@@ -28,7 +33,7 @@ expect_qemu_status $t 1 && expect_log $t 'dom0: cannot build it: no Linux setup 
 # A dom0 kernel that panics (no init) and reboots: reported with the reason.
 t=dom0-panic-reported
 qemu_boot $t 120 -m 512 -kernel build/hv32.elf -append "exit=qemu" \
-	-initrd "cache/dom0/vmlinuz console=ttyS0 acpi=off nolapic noapic panic=1 rdinit=/nonexistent init=/nonexistent,build/dom0/initramfs.cpio.gz"
+	-initrd "cache/dom0/vmlinuz console=ttyS0 panic=1 rdinit=/nonexistent init=/nonexistent,build/dom0/initramfs.cpio.gz"
 expect_log $t 'Kernel panic' 'domain 0 (stopped|killed): (reset requested|triple fault)' \
 	'kestrel: dom0 ended' && pass $t
 
