@@ -50,6 +50,34 @@ for script in $SCRIPTS; do
 	run_suite "$name" "$script"
 done
 
+# The guest suite across backends: one row per guest, one column per
+# configuration (QEMU SVM, Bochs SVM with nrip-save, Bochs VMX).
+vendor_table() {
+	local rows
+	rows=$(grep -E '^(PASS|FAIL) (svm|svm-nrips|vmx)-' "$out" |
+		grep -v -E -- '-(guests-run|entry-fail-diagnosis|backend|guests)(:|$)' |
+		awk '{
+			split($2, a, ":"); name = a[1]
+			if (name ~ /^svm-nrips-/) { col = 2; sub(/^svm-nrips-/, "", name) }
+			else if (name ~ /^svm-/) { col = 1; sub(/^svm-/, "", name) }
+			else { col = 3; sub(/^vmx-/, "", name) }
+			cell[name, col] = $1; names[name] = 1
+		} END {
+			for (g in names) {
+				line = g
+				for (c = 1; c <= 3; c++)
+					line = line " " ((g, c) in cell ? cell[g, c] : "-")
+				print line
+			}
+		}' | sort)
+	[ -n "$rows" ] || return 0
+	printf '%-14s %-10s %-10s %-10s\n' guest svm/qemu svm/bochs vmx/bochs
+	printf '%s\n' "$rows" | while read -r g a b c; do
+		printf '%-14s %-10s %-10s %-10s\n' "$g" "$a" "$b" "$c"
+	done
+}
+vendor_table
+
 passed=$(grep -c '^PASS ' "$out")
 failed=$(grep -c '^FAIL ' "$out")
 if [ "$failed" != 0 ]; then
