@@ -245,7 +245,6 @@ struct domain *dom0_build(const struct boot_info *bi)
 	struct domain *d = domain_alloc("Domain-0");
 	if (!d)
 		return 0;
-	d->id = 0;
 	d->privileged = true;
 	d->uart.console = true;
 	uint64_t target = dom0_mem_target(bi);

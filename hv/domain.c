@@ -12,7 +12,7 @@
 #include "hv/string.h"
 #include "hv/vcpu.h"
 
-static unsigned next_domain_id = 1;
+static unsigned next_domain_id; /* dom0, built first, is domain 0 */
 /* Every live domain; the hypervisor runs on one CPU for now, so the
  * hypercalls that walk it need no lock yet. */
 static struct domain *domains[DOMAIN_MAX];
