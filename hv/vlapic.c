@@ -150,10 +150,21 @@ static uint64_t period_ns(const struct vlapic *a)
 	return (uint64_t)get(a, APIC_TIMER_INIT) * divisor(a) * VLAPIC_BUS_NS;
 }
 
+/* A periodic timer fires at most every 100 us (KVM's bound is 200 us): a
+ * guest asking for a period of a few ns would otherwise have every entry
+ * cut short by the host timer and never run an instruction. */
+#define MIN_PERIOD_NS 100000u
+
+static uint64_t period_step(const struct vlapic *a)
+{
+	uint64_t p = period_ns(a);
+	return timer_mode(a) == TIMER_PERIODIC && p && p < MIN_PERIOD_NS ? MIN_PERIOD_NS : p;
+}
+
 static void timer_start(struct vlapic *a, uint64_t now_ns)
 {
 	a->timer_start_ns = now_ns;
-	uint64_t p = period_ns(a);
+	uint64_t p = period_step(a);
 	a->timer_deadline_ns = (p && timer_mode(a) != TIMER_TSC_DEADLINE) ? now_ns + p : 0;
 }
 
@@ -189,7 +200,7 @@ void vlapic_update(struct vlapic *a, uint64_t now_ns, uint64_t tsc)
 	fire_lvt(a, APIC_LVT_TIMER);
 	if (timer_mode(a) == TIMER_PERIODIC) {
 		/* Missed periods collapse into one interrupt. */
-		uint64_t p = period_ns(a);
+		uint64_t p = period_step(a);
 		uint64_t late = now_ns - a->timer_deadline_ns;
 		a->timer_deadline_ns += p * (late / p + 1);
 	} else {
