@@ -110,7 +110,7 @@ guest_main:
 	cmp eax, 0
 	FAIL_UNLESS a, 12
 	cmp eax, 0xffffffff
-	FAIL_UNLESS b, 12
+	FAIL_UNLESS be, 12
 	mov dword [TIMER_INIT], 2000000      ; 2 ms (a new count restarts it)
 	sti
 .wait_oneshot:
