@@ -5,12 +5,14 @@
 #include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/errno.h"
+#include "hv/format.h"
 #include "hv/guest_mem.h"
 #include "hv/hvm.h"
 #include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/mem.h"
 #include "hv/string.h"
+#include "hv/time.h"
 #include "hv/vcpu.h"
 #include "hv/vioapic.h"
 #include "hv/vlapic.h"
@@ -174,6 +176,23 @@ static void set_entry_state(struct vcpu *v, uint64_t entry)
 	v->regs[GPR_RSI] = BOOT_PARAMS_GPA;
 }
 
+/*
+ * The TSC frequency, told to Linux as tsc_early_khz= ahead of the given
+ * command line (a later one there still wins). On AMD, Linux has no CPUID
+ * leaf it trusts for it on an unknown hypervisor and falls back to timing
+ * the PIT through port 0x61, which fails when each read is a slow exit
+ * (QEMU TCG): the TSC-deadline timer is then dropped and the LAPIC timer
+ * left to a jiffies calibration that fails about half the time, so dom0
+ * ends up on the PIT. The hypervisor has measured the TSC already.
+ */
+static const char *with_tsc_khz(const char *args)
+{
+	static char buf[CMDLINE_MAX];
+	int n = format_buf(buf, sizeof(buf), "tsc_early_khz=%llu %s",
+			   (unsigned long long)time_tsc_khz(), args);
+	return n > 0 && (size_t)n < sizeof(buf) ? buf : args;
+}
+
 static int load_kernel(struct domain *d, const struct boot_info *bi, struct e820_entry *e820,
 		       unsigned n, uint64_t acpi, uint64_t *entry, const char **why)
 {
@@ -183,7 +202,7 @@ static int load_kernel(struct domain *d, const struct boot_info *bi, struct e820
 	const char *args = kernel_args(k->string);
 	struct bz_layout layout = {
 		.boot_params = BOOT_PARAMS_GPA, .cmdline = CMDLINE_GPA,
-		.cmdline_text = *args ? args : default_cmdline,
+		.cmdline_text = with_tsc_khz(*args ? args : default_cmdline),
 		.e820 = e820, .e820_count = n,
 	};
 

@@ -19,6 +19,7 @@ if expect_qemu_status $t 0 &&
 	'IOAPIC\[0\]: apic_id 1, version 17, address 0xfec00000, GSI 0-23' \
 	'ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 dfl dfl\)' \
 	'\.\.TIMER: vector=0x[0-9a-f]+ apic1=0 pin1=2' 'ACPI: Using IOAPIC for interrupt routing' \
+	'tsc: Detected [0-9]+\.[0-9]+ MHz processor' \
 	'hvdev: Kestrel ABI 1\.0' 'Domain-0 +0 ' 'DOM0-SELFTEST: PASS' \
 	'domain 0 stopped: powered off through ACPI \(S5\)'; then
 	pass $t
