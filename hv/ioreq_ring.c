@@ -131,18 +131,17 @@ bool ioreq_slot_busy(const struct ioreq_channel *ch, uint32_t vcpu)
 }
 
 /*
- * The hypervisor may reuse a slot that is FREE, or DONE with the sequence
- * number of its last request: the late answer to a request it cancelled.
- * Anything else there was written by the service out of turn.
+ * The hypervisor may reuse a slot that is FREE, or DONE while it has nothing
+ * outstanding: the late answer to a request it cancelled (a new submission
+ * resets done_seq, so that answer can never complete the new request).
+ * PENDING or PROCESSING now means the service wrote a state out of turn.
  */
-static bool slot_reusable(const struct ioreq_slot *slot, const struct ioreq_slot_track *t)
+static bool slot_reusable(const struct ioreq_slot *slot)
 {
 	/* Acquire: the service's last writes to the slot are over before we overwrite it. */
 	uint32_t state = LOAD_ACQUIRE(&slot->state);
 
-	if (state == IOREQ_STATE_FREE)
-		return true;
-	return state == IOREQ_STATE_DONE && t->seq != 0 && LOAD_RELAXED(&slot->done_seq) == t->seq;
+	return state == IOREQ_STATE_FREE || state == IOREQ_STATE_DONE;
 }
 
 int ioreq_slot_submit(struct ioreq_channel *ch, uint32_t vcpu,
@@ -157,7 +156,7 @@ int ioreq_slot_submit(struct ioreq_channel *ch, uint32_t vcpu,
 	if (t->busy)
 		return IOREQ_EBUSY;
 	slot = &ch->slots[vcpu];
-	if (!slot_reusable(slot, t))
+	if (!slot_reusable(slot))
 		return IOREQ_EPROTO;
 
 	t->seq = t->seq + 1 ? t->seq + 1 : 1; /* 0 never names a request */

@@ -21,7 +21,7 @@ $(BUILD)/cov/test_ioreq: $(IOREQ_DEPS)
 
 .PHONY: test-unit-ioreq coverage-ioreq
 test-unit-ioreq: $(IOREQ_BIN)
-	@$(IOREQ_BIN)
+	@status=0; $(IOREQ_BIN) || status=1; tests/model/check.sh || status=1; exit $$status
 
 coverage-ioreq: $(BUILD)/cov/test_ioreq
 	@$(BUILD)/cov/test_ioreq >/dev/null || true

@@ -224,7 +224,12 @@ static void test_stale_forged_and_cancel(void)
 	slot_of(&p, 0)->state = IOREQ_STATE_DONE;
 	slot_of(&p, 0)->done_seq = 0;
 	CHECK_EQ(ioreq_slot_complete_check(&p.ch, 0, &data), IOREQ_ENODATA);
-	/* ... and the hypervisor will not submit over it */
+	/* a state only the service could have written out of turn blocks submission */
+	slot_of(&p, 0)->state = IOREQ_STATE_PROCESSING;
+	CHECK_EQ(ioreq_slot_submit(&p.ch, 0, &r, NULL), IOREQ_EPROTO);
+	slot_of(&p, 0)->state = IOREQ_STATE_PENDING;
+	CHECK_EQ(ioreq_slot_submit(&p.ch, 0, &r, NULL), IOREQ_EPROTO);
+	slot_of(&p, 0)->state = 9;
 	CHECK_EQ(ioreq_slot_submit(&p.ch, 0, &r, NULL), IOREQ_EPROTO);
 	slot_of(&p, 0)->state = IOREQ_STATE_FREE;
 
