@@ -11,7 +11,7 @@ make --no-print-directory all dom0 >/dev/null 2>"$LOGDIR/dom0-vmx-build.err" ||
 t=dom0-vmx-selftest
 iso=build/test-dom0-vmx.iso
 scripts/mkiso.sh $iso build/hv.elf 0 "exit=bochs" cache/dom0/vmlinuz \
-	"console=ttyS0 acpi=off nolapic noapic kestrel.selftest=1" \
+	"console=ttyS0 kestrel.selftest=1" \
 	build/dom0/initramfs.cpio.gz "initramfs" || { fail $t "could not build $iso"; exit 1; }
 bochs_boot $t 1500 $iso
 st=$(hv_status)
