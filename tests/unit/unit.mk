@@ -13,8 +13,10 @@ UNIT_SRCS_vpic     := hv/vpic.c
 UNIT_SRCS_vpit     := hv/vpit.c
 UNIT_SRCS_bzimage  := hv/bzimage.c
 UNIT_SRCS_madt     := hv/madt.c
+UNIT_SRCS_vioapic  := hv/vioapic.c
+UNIT_SRCS_acpi     := hv/acpi.c
 
-CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage madt
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage madt vioapic acpi
 
 define unit_test_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
