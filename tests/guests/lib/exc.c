@@ -2,7 +2,7 @@
  * else the guest fails with VERDICT_UNEXPECTED_EXC. */
 #include "guest.h"
 
-static exc_hook_fn hooks[32];
+static exc_hook_fn hooks[256];
 static volatile bool armed;
 static volatile uint32_t skip_bytes;
 static volatile struct exc_record caught = { .vector = -1 };

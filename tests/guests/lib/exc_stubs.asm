@@ -1,4 +1,4 @@
-; One entry stub per exception vector 0..31. Each leaves the same frame
+; One entry stub per vector 0..255. Each leaves the same frame
 ; (struct trap_frame in guest.h): a zero is pushed for vectors where the CPU
 ; pushes no error code, so the C side sees one layout (SDM Vol. 3 6.13,
 ; table 6-1 lists which vectors have one).
@@ -17,7 +17,7 @@ exc_stub_%1:
 %endmacro
 
 %assign v 0
-%rep 32
+%rep 256
 STUB v
 %assign v v + 1
 %endrep
@@ -36,7 +36,7 @@ section .rodata
 global exc_stub_table
 exc_stub_table:
 %assign v 0
-%rep 32
+%rep 256
 	dd exc_stub_%[v]
 %assign v v + 1
 %endrep

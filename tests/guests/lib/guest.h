@@ -95,7 +95,8 @@ typedef void (*exc_hook_fn)(struct trap_frame *f);
 void exc_expect(uint32_t skip);
 /* What the armed capture saw (vector -1 if nothing); disarms it. */
 struct exc_record exc_caught(void);
-/* A handler of one vector that takes priority over the capture. */
+/* A handler of one vector (exception or external interrupt) that takes
+ * priority over the capture; interrupt handlers send their own EOI. */
 void exc_set_hook(unsigned vector, exc_hook_fn fn);
 
 /* Exception-checked MSR access: returns the vector it raised, -1 if none. */

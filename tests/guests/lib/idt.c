@@ -1,5 +1,5 @@
-/* The guest's own IDT: interrupt gates for the 32 exception vectors, all
- * into the exception stubs. 32-bit gates (SDM Vol. 3 6.11, figure 6-2) or,
+/* The guest's own IDT: interrupt gates for all 256 vectors, all into the
+ * stubs (exceptions and external interrupts alike; lib/exc.c dispatches). 32-bit gates (SDM Vol. 3 6.11, figure 6-2) or,
  * in the long-mode guest, 64-bit ones (6.14.1, figure 6-7). */
 #include "guest.h"
 
@@ -24,9 +24,9 @@ struct __attribute__((packed)) idt_gate {
 #define GATE_SELECTOR GDT_CODE32
 #endif
 
-extern const uintptr_t exc_stub_table[32];
+extern const uintptr_t exc_stub_table[256];
 
-static struct idt_gate idt[32] __attribute__((aligned(16)));
+static struct idt_gate idt[256] __attribute__((aligned(16)));
 struct desc_ptr idt_ptr;
 
 void idt_install(void)

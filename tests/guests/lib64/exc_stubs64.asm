@@ -17,7 +17,7 @@ exc_stub_%1:
 %endmacro
 
 %assign v 0
-%rep 32
+%rep 256
 STUB v
 %assign v v + 1
 %endrep
@@ -64,7 +64,7 @@ global exc_stub_table
 align 8
 exc_stub_table:
 %assign v 0
-%rep 32
+%rep 256
 	dq exc_stub_%[v]
 %assign v v + 1
 %endrep
