@@ -15,6 +15,7 @@
 /* One CPU for now: the run queue needs no lock. */
 static struct vcpu *runq[SCHED_MAX_VCPUS];
 static unsigned next_slot;
+static struct vcpu *direct_next; /* sched_yield_to()'s choice, taken once */
 
 void sched_add(struct vcpu *v)
 {
@@ -32,6 +33,8 @@ void sched_remove(struct vcpu *v)
 	for (unsigned i = 0; i < SCHED_MAX_VCPUS; i++)
 		if (runq[i] == v)
 			runq[i] = 0;
+	if (direct_next == v)
+		direct_next = 0;
 	if (this_cpu()->current == v)
 		this_cpu()->current = 0;
 }
@@ -51,9 +54,26 @@ static bool may_run(struct vcpu *v)
 	return true;
 }
 
-/* Round robin from where the last pick left off. */
+void sched_kick(struct vcpu *v)
+{
+	/* One CPU: the caller runs on the CPU that will look at `v` next. */
+	(void)v;
+}
+
+void sched_yield_to(struct vcpu *v)
+{
+	direct_next = v;
+}
+
+/* The direct-switch choice if it may run, else round robin from where the
+ * last pick left off. */
 static struct vcpu *pick_next(void)
 {
+	struct vcpu *direct = direct_next;
+
+	direct_next = 0;
+	if (direct && may_run(direct))
+		return direct;
 	for (unsigned n = 0; n < SCHED_MAX_VCPUS; n++) {
 		unsigned i = (next_slot + n) % SCHED_MAX_VCPUS;
 		if (runq[i] && may_run(runq[i])) {
@@ -103,7 +123,7 @@ static void run_slice(struct vcpu *v)
 		v->stats.exits++;
 		v->stats.exits_by_reason[exit.reason]++;
 		exit_dispatch(v, &exit);
-		if (time_now_ns() >= slice_end)
+		if (time_now_ns() >= slice_end || direct_next)
 			return;
 	}
 }

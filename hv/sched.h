@@ -14,6 +14,18 @@ struct vcpu;
 
 void sched_add(struct vcpu *v);
 void sched_remove(struct vcpu *v);
+/*
+ * Another party (a hypercall, an event, a completed I/O request) changed
+ * what `v` may do: make the CPU that runs it look again (wake it from
+ * idle). Cheap and safe to call from any CPU.
+ */
+void sched_kick(struct vcpu *v);
+/*
+ * Direct switch (IPC-style): the current vCPU is about to wait for `v`
+ * (or `v` was waiting for the current one); if `v` runs on this CPU it is
+ * picked next, ahead of the round robin, and the current slice ends.
+ */
+void sched_yield_to(struct vcpu *v);
 /* Runs everything that is runnable until `watch` is no longer running. */
 void sched_run_until_done(struct domain *watch);
 
