@@ -38,6 +38,16 @@ enum kestrel_hypercall {
 	KHC_DOMAIN_DESTROY = 8,/* (domid) -> 0; every frame goes back to the hypervisor */
 	KHC_DOMAIN_PAUSE = 9,  /* (domid) -> 0 */
 	KHC_DOMAIN_UNPAUSE = 10, /* (domid) -> 0 */
+	/* I/O forwarding to a device-model (service) domain; see docs/ABI.md
+	 * "I/O request rings". Callers: dom0, or the client's device-model
+	 * domain (struct domain.dm_domain). */
+	KHC_IOREQ_SETUP = 11,  /* (client domid, gpa, size, ring_entries, event port, flags) -> 0 */
+	KHC_IOREQ_ROUTE = 12,  /* (client domid, type, first, last, flags) -> 0 */
+	KHC_IOREQ_COMPLETE = 13, /* (client domid, vcpu) -> 0 */
+	/* Event channels: any domain, on its own ports. */
+	KHC_EVENT_BIND = 14,   /* (peer domid, gsi) -> port */
+	KHC_EVENT_NOTIFY = 15, /* (domid, port) -> 0 */
+	KHC_EVENT_UNBIND = 16, /* (port) -> 0 */
 	KHC_COUNT
 };
 
@@ -62,6 +72,21 @@ enum kestrel_domain_state {
 };
 
 #define KESTREL_DOMAIN_PRIVILEGED (1u << 0)
+
+/* KHC_IOREQ_SETUP flags: what the client suffers when its service dies or
+ * breaks the ring protocol. */
+#define KESTREL_IOREQ_DEAD_KILL 0u  /* the client is killed */
+#define KESTREL_IOREQ_DEAD_FLOAT 1u /* reads return all ones, writes vanish */
+
+/* KHC_IOREQ_ROUTE: type is IOREQ_TYPE_PORT or IOREQ_TYPE_MMIO (hv/ioreq.h);
+ * MMIO ranges are whole pages. Flags: */
+#define KESTREL_ROUTE_POSTED 1u /* writes go to the posted ring (no answer) */
+#define KESTREL_IOREQ_MAX_ROUTES 16u
+
+/* Event channels: ports per domain; `gsi` is the interrupt line raised in
+ * the port's owner (an IOAPIC pin, 0..23; pins 0..15 also reach the PIC). */
+#define KESTREL_EVENT_PORTS 64u
+#define KESTREL_EVENT_MAX_GSI 23u
 
 struct kestrel_domain_info {
 	uint32_t id;
