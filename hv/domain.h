@@ -38,6 +38,14 @@ struct domain {
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned nr_vcpus;
 
+	/* Where and how long it lives (hv/sched.c, hv/domain.c; the rules
+	 * are in docs/ARCHITECTURE.md, "CPUs and locks"). */
+	unsigned cpu;          /* home CPU: every vCPU runs there and only there */
+	unsigned refs;         /* domain_get/domain_put; the table holds one */
+	bool dying;            /* destroy has begun: never scheduled again */
+	unsigned vcpus_queued; /* vCPUs still in the home CPU's run queue */
+	bool end_when_stuck;   /* a test domain: halted for good, it finishes */
+
 	struct mmio_region mmio[MMIO_MAX_REGIONS];
 	unsigned mmio_count;
 
@@ -55,11 +63,23 @@ int domain_start(struct domain *d); /* creates nr_vcpus vCPUs (at least 1) */
 /* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested
  * tables built and one vCPU; NULL (and everything undone) on failure. */
 struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpus);
+/* The same on home CPU `cpu` (DOMAIN_CPU_ANY: the least loaded). */
+#define DOMAIN_CPU_ANY (~0u)
+struct domain *domain_create_on(const char *name, uint64_t ram_bytes, unsigned vcpus,
+				unsigned cpu);
+/* Takes the domain out of the table, stops it on its home CPU and drops
+ * the table's reference: the memory goes when the last reference does. */
 void domain_destroy(struct domain *d);
 
-/* The live domains: by slot (NULL for an empty one) and by id. */
+/* The live domains: by slot (NULL for an empty one) and by id. The
+ * pointer is only good while no other CPU can destroy the domain; the
+ * _get forms take a reference that keeps it alive until domain_put. */
 struct domain *domain_by_index(unsigned i);
 struct domain *domain_by_id(unsigned id);
+struct domain *domain_get_by_index(unsigned i);
+struct domain *domain_get_by_id(unsigned id);
+void domain_get(struct domain *d);
+void domain_put(struct domain *d);
 
 /* Ends the domain from the hypervisor's side, with a reason for the log. */
 void domain_kill(struct domain *d, const char *fmt, ...)
