@@ -113,6 +113,10 @@ struct hvm_ops {
 	int (*cpu_enable)(struct percpu *pc);
 	int (*vcpu_create)(struct vcpu *v);
 	void (*vcpu_destroy)(struct vcpu *v);
+	/* Optional: this CPU is done with `v` for now, so another CPU may
+	 * run it or it may be freed (VMX: VMCLEAR on the CPU where the VMCS
+	 * is active, SDM Vol. 3C, 25.1 and 25.11.3). */
+	void (*vcpu_release)(struct vcpu *v);
 	/* Enters the guest and returns at its next exit, translated. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *exit);
 

@@ -211,6 +211,43 @@ void vmx_load_vmcs(struct vcpu *v)
 	if (vmptrld(vx->vmcs_pa))
 		log_err("vmx: VMPTRLD %#llx failed\n", (unsigned long long)vx->vmcs_pa);
 	current_vmcs[cpu] = vx->vmcs_pa;
+	/* First load on this CPU (the vCPU was built on another one): the
+	 * host state names this CPU's GS base, TSS and stacks, and this CPU
+	 * may hold translations of an earlier user of the same EPT root. */
+	if (vx->host_cpu != cpu + 1) {
+		vx->host_cpu = cpu + 1;
+		vmx_setup_host_state();
+		uint64_t eptp = vmcs_read(VMCS_EPT_POINTER);
+		if (eptp && vmx_caps.invept_single)
+			invept(INVEPT_SINGLE, eptp);
+		else if (eptp)
+			invept(INVEPT_ALL, 0);
+		vx->flush_pending = true;
+	}
+}
+
+/* Saves what this CPU holds of `v` and VMCLEARs its VMCS here, so that
+ * another CPU may load it (a VMCS is active on one CPU at a time) or it
+ * may be freed; the next entry is a VMLAUNCH again (SDM Vol. 3C, 25.11.3). */
+static void vmx_vcpu_release(struct vcpu *v)
+{
+	struct vmx_vcpu *vx = to_vmx(v);
+	unsigned cpu = this_cpu()->cpu_id;
+
+	if (!vx)
+		return;
+	if (vx->host_cpu && vx->host_cpu != cpu + 1)
+		log_err("vmx: vCPU released on CPU %u, but its VMCS is on CPU %u\n", cpu,
+			vx->host_cpu - 1);
+	if (lazy_msr_owner[cpu] == vx) {
+		for (unsigned i = 0; i < LAZY_MSR_COUNT; i++)
+			vx->lazy_msr[i] = rdmsr(lazy_msrs[i]);
+		lazy_msr_owner[cpu] = 0;
+	}
+	vmclear(vx->vmcs_pa);
+	if (current_vmcs[cpu] == vx->vmcs_pa)
+		current_vmcs[cpu] = 0;
+	vx->launched = false;
 }
 
 void vmx_setup_controls(void)
@@ -369,6 +406,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -EIO;
 	}
 	v->arch = vx;
+	vx->host_cpu = this_cpu()->cpu_id + 1; /* host state written just below */
 	vmx_load_vmcs(v);
 	vmx_setup_controls();
 	vmx_setup_host_state();
@@ -775,6 +813,7 @@ const struct hvm_ops vmx_ops = {
 	.cpu_enable = vmx_cpu_enable,
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_release = vmx_vcpu_release,
 	.vcpu_run = vmx_vcpu_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,

@@ -26,6 +26,7 @@ struct vmx_vcpu {
 	uint64_t cr8;                /* the task priority, kept from the host's APIC */
 	uint64_t lazy_msr[LAZY_MSR_COUNT];
 	bool flush_pending;          /* INVEPT/INVVPID before the next entry */
+	unsigned host_cpu;           /* the CPU its host state is for, +1 (0: none) */
 };
 
 /* What the capability MSRs allow, and the controls computed from them. */
