@@ -13,7 +13,7 @@ run() {
 	local name=$1
 	shift
 	qemu_boot "$name" 120 -m 256 "$@" -kernel build/hv32.elf -append "exit=qemu test" \
-		-initrd "build/guests/bench.elf bench"
+		-initrd "build/guests/bench.elf bench vcpus=2"
 	grep -a -E '^\[bench\] bench: ' "$LOG" | sed 's/^\[bench\] bench: //'
 }
 
@@ -23,7 +23,7 @@ icount=$(run bench-svm-icount -icount shift=0 -rtc clock=vm)
 # VMX: Bochs (whose TSC counts instructions at its ips rate, so these are
 # path lengths too), the bench guest from a GRUB ISO.
 scripts/mkiso.sh build/bench-vmx.iso build/hv.elf 0 "exit=bochs test" \
-	build/guests/bench.elf bench >/dev/null
+	build/guests/bench.elf "bench vcpus=2" >/dev/null
 bochs_boot bench-vmx 300 build/bench-vmx.iso
 vmx=$(grep -a -E '^\[bench\] bench: ' "$LOG" | sed 's/^\[bench\] bench: //')
 
