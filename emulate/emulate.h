@@ -103,6 +103,9 @@ enum x86_emu_status {
 	X86_EMU_FAULT,     /* inject result->fault; RIP not advanced */
 	X86_EMU_UNHANDLED, /* instruction (or form) not emulated; state unchanged */
 	X86_EMU_HALT,      /* HLT executed; RIP advanced; block the vCPU */
+	X86_EMU_DEFER,     /* a callback's access waits for another party (a
+			    * device model): nothing done but completed REP
+			    * iterations; RIP unchanged; run it again later */
 };
 
 struct x86_fault {
@@ -150,6 +153,11 @@ struct x86_emu_ops {
 	 * atomic; without it those writes are plain writes. */
 	int (*cmpxchg_mem)(void *ctx, uint64_t linear, const void *old, const void *new_val,
 			   unsigned size, unsigned flags, bool *swapped, struct x86_fault *fault);
+	/* Optional: asked after each REP iteration; true ends the instruction
+	 * there as if interrupted (RIP unchanged, rep_incomplete), so a caller
+	 * whose accesses are answered asynchronously replays one iteration at
+	 * a time. */
+	bool (*rep_yield)(void *ctx);
 	void (*read_xmm)(void *ctx, unsigned reg, uint8_t val[16]);
 	void (*write_xmm)(void *ctx, unsigned reg, const uint8_t val[16]);
 };

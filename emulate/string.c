@@ -4,8 +4,9 @@
  *
  * A REP instruction runs at most X86_EMU_REP_CHUNK iterations per call; if
  * rCX is not yet exhausted it returns with RIP unchanged and
- * rep_incomplete set, as if interrupted, and the guest re-executes it. A
- * fault in iteration k keeps the register progress of iterations < k.
+ * rep_incomplete set, as if interrupted, and the guest re-executes it (so
+ * too when the caller's rep_yield asks for it). A fault or deferral in
+ * iteration k keeps the register progress of iterations < k.
  */
 #include "emulate/emu.h"
 
@@ -161,6 +162,11 @@ static int run_repeated(struct emu *e, const struct string_insn *s)
 		emu_set_gpr(e, X86_RCX, as, emu_gpr(e, X86_RCX, as) - 1);
 		if (repeat_condition_ends(e, s))
 			return X86_EMU_OK;
+		if (emu_gpr(e, X86_RCX, as) != 0 && e->ops->rep_yield &&
+		    e->ops->rep_yield(e->ops->ctx)) {
+			e->rep_incomplete = true;
+			return X86_EMU_OK;
+		}
 	}
 }
 

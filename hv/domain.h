@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/event.h"
 #include "hv/mmio.h"
 #include "hv/testdev.h"
 #include "hv/vplatform.h"
@@ -14,6 +15,9 @@
 
 #define DOMAIN_MAX_VCPUS 8
 #define DOMAIN_MAX 64
+#define DOMID_NONE 0xffffffffu
+
+struct ioreq_server;
 
 enum domain_state {
 	DOMAIN_RUNNING,
@@ -52,6 +56,12 @@ struct domain {
 	struct vuart uart;
 	struct testdev testdev;
 	struct vplatform platform;
+
+	struct event_table events;
+	/* The domain that serves its forwarded I/O (hv/ioreq.c) and may
+	 * manage it like dom0 can for that purpose; DOMID_NONE if none. */
+	unsigned dm_domain;
+	struct ioreq_server *ioreq; /* set up by the service, or NULL */
 };
 
 /* The two halves of creating a domain, for builders that lay out memory

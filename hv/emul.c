@@ -13,6 +13,7 @@
 #include "hv/domain.h"
 #include "hv/guest_mem.h"
 #include "hv/io.h"
+#include "hv/ioreq_server.h"
 #include "hv/mmio.h"
 #include "hv/msr.h"
 #include "hv/string.h"
@@ -50,6 +51,35 @@ static int translate(struct emu_ctx *c, uint64_t linear, unsigned flags, uint64_
 	return X86_EMU_OK;
 }
 
+/* MMIO of a service domain's device: one request per access (the page
+ * split in emulate/ keeps accesses within a page). */
+static int forwarded_access(struct emu_ctx *c, uint64_t gpa, void *data, unsigned size,
+			    bool write)
+{
+	uint64_t val = 0;
+
+	if (size != 1 && size != 2 && size != 4 && size != 8) {
+		c->bad_access = true;
+		c->bad_gpa = gpa;
+		return X86_EMU_UNHANDLED;
+	}
+	if (write)
+		memcpy(&val, data, size);
+	switch (ioreq_forward(c->v, IOREQ_TYPE_MMIO, write ? IOREQ_DIR_WRITE : IOREQ_DIR_READ,
+			      gpa, size, &val)) {
+	case IOREQ_WAIT:
+		return X86_EMU_DEFER;
+	case IOREQ_HANDLED:
+		if (!write)
+			memcpy(data, &val, size);
+		return X86_EMU_OK;
+	default:
+		c->bad_access = true;
+		c->bad_gpa = gpa;
+		return X86_EMU_UNHANDLED;
+	}
+}
+
 static int emu_access(void *ctx, uint64_t linear, void *data, unsigned size, unsigned flags,
 		      struct x86_fault *fault)
 {
@@ -61,6 +91,8 @@ static int emu_access(void *ctx, uint64_t linear, void *data, unsigned size, uns
 	if (st != X86_EMU_OK)
 		return st;
 	const struct mmio_region *r = mmio_find_region(c->v->dom, gpa, size);
+	if (r && !r->ops)
+		return forwarded_access(c, gpa, data, size, write);
 	if (r) {
 		uint64_t val = 0;
 		if (write) {
@@ -97,15 +129,19 @@ static int emu_write_mem(void *ctx, uint64_t linear, const void *data, unsigned 
 static int emu_io_in(void *ctx, uint16_t port, unsigned size, uint32_t *val, struct x86_fault *f)
 {
 	struct emu_ctx *c = ctx;
-	io_port_access(c->v, port, size, true, val);
-	return X86_EMU_OK;
+	return io_port_access(c->v, port, size, true, val) == IO_WAIT ? X86_EMU_DEFER : X86_EMU_OK;
 }
 
 static int emu_io_out(void *ctx, uint16_t port, unsigned size, uint32_t val, struct x86_fault *f)
 {
 	struct emu_ctx *c = ctx;
-	io_port_access(c->v, port, size, false, &val);
-	return X86_EMU_OK;
+	return io_port_access(c->v, port, size, false, &val) == IO_WAIT ? X86_EMU_DEFER : X86_EMU_OK;
+}
+
+static bool emu_rep_yield(void *ctx)
+{
+	struct emu_ctx *c = ctx;
+	return ioreq_forwarded_this_run(c->v);
 }
 
 static int gp_fault(struct x86_fault *f)
@@ -214,7 +250,7 @@ enum emul_status vcpu_emulate(struct vcpu *v, struct emul_outcome *out)
 		.read_mem = emu_read_mem, .write_mem = emu_write_mem,
 		.io_in = emu_io_in, .io_out = emu_io_out, .write_cr = emu_write_cr,
 		.read_msr = emu_read_msr, .write_msr = emu_write_msr,
-		.cpuid = emu_cpuid, .invlpg = emu_invlpg,
+		.cpuid = emu_cpuid, .invlpg = emu_invlpg, .rep_yield = emu_rep_yield,
 	};
 	struct emu_ctx c = { v, false, 0 };
 	struct x86_emu_ops ops = ops_template;
@@ -223,13 +259,17 @@ enum emul_status vcpu_emulate(struct vcpu *v, struct emul_outcome *out)
 
 	ops.ctx = &c;
 	load_state(v, &st);
+	ioreq_emulation_begin(v);
 	int status = x86_emulate(&st, &ops, &res);
+	ioreq_emulation_end(v, status == X86_EMU_DEFER);
 	*out = (struct emul_outcome){ st.rip, res.insn.map, res.insn.opcode };
 	switch (status) {
 	case X86_EMU_OK:
+	case X86_EMU_DEFER: /* RIP stays; completed REP iterations count */
 		store_state(v, &st);
 		return EMUL_DONE;
 	case X86_EMU_FAULT:
+		store_state(v, &st); /* the REP iterations before the fault count */
 		if (res.fault.vector == 14)
 			vcpu_inject_page_fault(v, res.fault.cr2, res.fault.error_code);
 		else

@@ -5,7 +5,9 @@
 #include "hv/domain.h"
 #include "hv/domctl.h"
 #include "hv/errno.h"
+#include "hv/event.h"
 #include "hv/guest_mem.h"
+#include "hv/ioreq_server.h"
 #include "hv/log.h"
 #include "hv/serial.h"
 #include "hv/string.h"
@@ -137,24 +139,48 @@ static int64_t hc_domain_info(struct vcpu *v, const uint64_t args[6])
 	return copy_to_guest(v, args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 
+/* Who may make a call. */
+enum hc_caller {
+	HC_ANY,
+	HC_PRIVILEGED, /* the privileged domain only */
+	HC_DM,         /* the privileged domain, or the device-model domain
+			* of the domain in the first argument */
+};
+
 struct hypercall {
 	hypercall_fn fn;
-	bool privileged; /* only the privileged domain may call it */
+	enum hc_caller caller;
 };
 
 static const struct hypercall hypercalls[KHC_COUNT] = {
-	[KHC_VERSION] = { hc_version, false },
-	[KHC_ECHO] = { hc_echo, false },
-	[KHC_CONSOLE_WRITE] = { hc_console_write, true },
-	[KHC_LOG_READ] = { hc_log_read, true },
-	[KHC_DOMAIN_LIST] = { hc_domain_list, true },
-	[KHC_DOMAIN_INFO] = { hc_domain_info, true },
-	[KHC_DOMAIN_CREATE] = { domctl_create, true },
-	[KHC_DOMAIN_LOAD] = { domctl_load, true },
-	[KHC_DOMAIN_DESTROY] = { domctl_destroy, true },
-	[KHC_DOMAIN_PAUSE] = { domctl_pause, true },
-	[KHC_DOMAIN_UNPAUSE] = { domctl_unpause, true },
+	[KHC_VERSION] = { hc_version, HC_ANY },
+	[KHC_ECHO] = { hc_echo, HC_ANY },
+	[KHC_CONSOLE_WRITE] = { hc_console_write, HC_PRIVILEGED },
+	[KHC_LOG_READ] = { hc_log_read, HC_PRIVILEGED },
+	[KHC_DOMAIN_LIST] = { hc_domain_list, HC_PRIVILEGED },
+	[KHC_DOMAIN_INFO] = { hc_domain_info, HC_PRIVILEGED },
+	[KHC_DOMAIN_CREATE] = { domctl_create, HC_PRIVILEGED },
+	[KHC_DOMAIN_LOAD] = { domctl_load, HC_PRIVILEGED },
+	[KHC_DOMAIN_DESTROY] = { domctl_destroy, HC_PRIVILEGED },
+	[KHC_DOMAIN_PAUSE] = { domctl_pause, HC_DM },
+	[KHC_DOMAIN_UNPAUSE] = { domctl_unpause, HC_DM },
+	[KHC_IOREQ_SETUP] = { ioreq_hc_setup, HC_DM },
+	[KHC_IOREQ_ROUTE] = { ioreq_hc_route, HC_DM },
+	[KHC_IOREQ_COMPLETE] = { ioreq_hc_complete, HC_DM },
+	[KHC_EVENT_BIND] = { event_hc_bind, HC_ANY },
+	[KHC_EVENT_NOTIFY] = { event_hc_notify, HC_ANY },
+	[KHC_EVENT_UNBIND] = { event_hc_unbind, HC_ANY },
 };
+
+static bool caller_allowed(const struct vcpu *v, enum hc_caller who, uint64_t target)
+{
+	if (who == HC_ANY || v->dom->privileged)
+		return true;
+	if (who == HC_PRIVILEGED)
+		return false;
+	const struct domain *d = target <= UINT32_MAX ? domain_by_id((unsigned)target) : 0;
+	return d && d->dm_domain == v->dom->id;
+}
 
 void hypercall_dispatch(struct vcpu *v)
 {
@@ -170,7 +196,7 @@ void hypercall_dispatch(struct vcpu *v)
 		v->regs[GPR_RAX] = (uint64_t)-ENOSYS;
 		return;
 	}
-	if (hypercalls[nr].privileged && !v->dom->privileged) {
+	if (!caller_allowed(v, hypercalls[nr].caller, args[0])) {
 		v->regs[GPR_RAX] = (uint64_t)-EPERM;
 		return;
 	}

@@ -2,27 +2,39 @@
 
 #include "hv/domain.h"
 #include "hv/emul.h"
+#include "hv/ioreq_server.h"
 #include "hv/log.h"
 #include "hv/testdev.h"
 #include "hv/vcpu.h"
 #include "hv/x86.h"
 
-void io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val)
+enum io_result io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			      uint32_t *val)
 {
 	struct domain *d = v->dom;
+	uint64_t data = *val;
 
 	if (vuart_io(&d->uart, d->name, port, in, val)) {
 		vplatform_set_irq(d, VUART_IRQ, vuart_irq_level(&d->uart));
-		return;
+		return IO_DONE;
 	}
-	if (testdev_io(d, port, size, in, val))
-		return;
-	if (vplatform_io(d, port, in, val))
-		return;
+	if (testdev_io(d, port, size, in, val) || vplatform_io(d, port, in, val))
+		return IO_DONE;
+	switch (ioreq_forward(v, IOREQ_TYPE_PORT, in ? IOREQ_DIR_READ : IOREQ_DIR_WRITE, port,
+			      size, &data)) {
+	case IOREQ_WAIT:
+		return IO_WAIT;
+	case IOREQ_HANDLED:
+		*val = (uint32_t)data;
+		return IO_DONE;
+	case IOREQ_NOT_ROUTED:
+		break;
+	}
 	/* Nothing there: reads float high, writes vanish (as on a PC bus). */
 	if (in)
 		*val = 0xffffffffu >> (32 - 8 * size);
 	log_debug("domain %u: %s of unclaimed port %#x\n", d->id, in ? "read" : "write", port);
+	return IO_DONE;
 }
 
 static uint64_t size_mask(unsigned bytes)
@@ -49,7 +61,8 @@ void io_handle_exit(struct vcpu *v, const struct vm_exit *exit)
 		return;
 	}
 	uint32_t val = (uint32_t)v->regs[GPR_RAX];
-	io_port_access(v, exit->io.port, exit->io.size, exit->io.in, &val);
+	if (io_port_access(v, exit->io.port, exit->io.size, exit->io.in, &val) == IO_WAIT)
+		return; /* hv/ioreq.c runs the instruction again once answered */
 	if (exit->io.in) {
 		uint64_t mask = size_mask(exit->io.size);
 		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */

@@ -9,8 +9,16 @@
 
 struct vcpu;
 
-/* One port access by the guest, to whichever device claims the port. */
-void io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in, uint32_t *val);
+enum io_result {
+	IO_DONE, /* carried out (*val holds what an IN reads) */
+	IO_WAIT, /* forwarded to a service domain: the vCPU waits, the
+		  * instruction runs again once answered (hv/ioreq.c) */
+};
+
+/* One port access by the guest, to whichever device claims the port: the
+ * hypervisor's own devices first, then the routes to a service domain. */
+enum io_result io_port_access(struct vcpu *v, uint16_t port, unsigned size, bool in,
+			      uint32_t *val);
 
 /* Carries out the I/O instruction behind `exit` and moves RIP past it
  * (string instructions may take several exits, like the hardware). */

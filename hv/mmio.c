@@ -19,6 +19,13 @@ int mmio_register(struct domain *d, uint64_t base, uint64_t size,
 	return 0;
 }
 
+int mmio_register_forward(struct domain *d, uint64_t base, uint64_t size)
+{
+	if (d->mmio_count == MMIO_MAX_REGIONS)
+		return -ENOSPC;
+	return mmio_register(d, base, size, 0, 0);
+}
+
 const struct mmio_region *mmio_find_region(struct domain *d, uint64_t gpa, unsigned size)
 {
 	for (unsigned i = 0; i < d->mmio_count; i++) {

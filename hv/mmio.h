@@ -13,7 +13,7 @@
 struct domain;
 struct vcpu;
 
-#define MMIO_MAX_REGIONS 8
+#define MMIO_MAX_REGIONS 16
 
 /* Accesses of 1, 2, 4 or 8 bytes at `offset` into the region. */
 struct mmio_ops {
@@ -23,7 +23,7 @@ struct mmio_ops {
 
 struct mmio_region {
 	uint64_t base, size;
-	const struct mmio_ops *ops;
+	const struct mmio_ops *ops; /* NULL: forwarded to the domain's service */
 	void *ctx;
 };
 
@@ -31,6 +31,10 @@ struct mmio_region {
  * Call before domain_start(). 0 or a negative errno. */
 int mmio_register(struct domain *d, uint64_t base, uint64_t size,
 		  const struct mmio_ops *ops, void *ctx);
+
+/* Adds a region whose accesses go to the domain's service domain
+ * (hv/ioreq.c); also while the domain exists, if it is paused. */
+int mmio_register_forward(struct domain *d, uint64_t base, uint64_t size);
 
 /* The region holding [gpa, gpa + size), or NULL. */
 const struct mmio_region *mmio_find_region(struct domain *d, uint64_t gpa, unsigned size);

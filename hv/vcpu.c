@@ -80,7 +80,8 @@ void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns)
 
 bool vcpu_alive(const struct vcpu *v)
 {
-	return !v->wait_for_sipi && !v->stopped;
+	return !v->wait_for_sipi && !v->stopped &&
+	       !__atomic_load_n(&v->io.waiting, __ATOMIC_ACQUIRE);
 }
 
 void vcpu_init_signal(struct vcpu *v)

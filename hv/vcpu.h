@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hv/hvm.h"
+#include "hv/ioreq.h"
 #include "hv/vlapic.h"
 
 struct domain;
@@ -14,6 +15,19 @@ struct x86_insn;
 struct vcpu_stats {
 	uint64_t exits;
 	uint64_t exits_by_reason[EXIT_UNHANDLED + 1];
+};
+
+/* Accesses one instruction made to a service domain's device (hv/ioreq.c):
+ * while one waits for its answer the vCPU is not scheduled; the answered
+ * ones are replayed when the instruction runs again. */
+#define VCPU_IO_REPLAY_MAX 4
+struct vcpu_io {
+	bool waiting;             /* set by this CPU, cleared by the completer */
+	uint8_t replay_count;     /* answered accesses of the current instruction */
+	uint8_t replay_next;      /* the next one a re-run takes */
+	bool forwarded;           /* this run forwarded an access (REP yields) */
+	struct ioreq_request inflight;
+	struct ioreq_request replay[VCPU_IO_REPLAY_MAX];
 };
 
 struct vcpu {
@@ -33,6 +47,7 @@ struct vcpu {
 	bool x2apic_mode;        /* IA32_APIC_BASE.EXTD set by the guest */
 	bool wait_for_sipi;      /* an AP after INIT, before its start-up IPI */
 	bool stopped;            /* halted with interrupts off: never runs again */
+	struct vcpu_io io;
 	struct vcpu_stats stats;
 };
 

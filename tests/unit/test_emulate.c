@@ -1357,12 +1357,82 @@ static void test_locked_atomic_writes(void)
 	CHECK_EQ(st.rip, 0x40);
 }
 
+/* ---- deferred accesses (a device model answers later) ---- */
+
+static unsigned defer_after;   /* port reads that succeed before one defers */
+static unsigned yield_calls;
+static bool yield_answer;
+
+static int port_in_defer(void *ctx, uint16_t port, unsigned size, uint32_t *val,
+			 struct x86_fault *f)
+{
+	if (defer_after == 0)
+		return X86_EMU_DEFER;
+	defer_after--;
+	return port_in(ctx, port, size, val, f);
+}
+
+static bool rep_yield(void *ctx)
+{
+	yield_calls++;
+	return yield_answer;
+}
+
+static void test_deferred_access(void)
+{
+	struct x86_emu_ops o = ops;
+	struct x86_cpu_state st;
+
+	o.io_in = port_in_defer;
+	long64(&st);
+	/* A plain IN that must wait: nothing moves. */
+	st.rip = 0x700;
+	st.gpr[X86_RAX] = 0x1234;
+	defer_after = 0;
+	CHECK_EQ(run_with(&st, &o, "ec"), X86_EMU_DEFER);
+	CHECK_EQ(st.rip, 0x700);
+	CHECK_EQ(st.gpr[X86_RAX], 0x1234);
+	/* REP INSB deferred in iteration 3 keeps iterations 0..2. */
+	st.gpr[X86_RDI] = 0x3000;
+	st.gpr[X86_RCX] = 10;
+	m.port_value = 0x41;
+	defer_after = 3;
+	CHECK_EQ(run_with(&st, &o, "f3 6c"), X86_EMU_DEFER);
+	CHECK_EQ(st.gpr[X86_RCX], 7);
+	CHECK_EQ(st.gpr[X86_RDI], 0x3003);
+	CHECK_EQ(m.mem[0x3002], 0x43);
+	CHECK_EQ(st.rip, 0x700);
+	/* rep_yield ends a REP after one iteration, RIP unchanged... */
+	o.io_in = port_in;
+	o.rep_yield = rep_yield;
+	yield_answer = true;
+	yield_calls = 0;
+	CHECK_EQ(run_with(&st, &o, "f3 6c"), X86_EMU_OK);
+	CHECK(res.rep_incomplete);
+	CHECK_EQ(st.gpr[X86_RCX], 6);
+	CHECK_EQ(st.rip, 0x700);
+	CHECK_EQ(yield_calls, 1);
+	/* ... and is not asked after the last one. */
+	st.gpr[X86_RCX] = 1;
+	CHECK_EQ(run_with(&st, &o, "f3 6c"), X86_EMU_OK);
+	CHECK(!res.rep_incomplete);
+	CHECK_EQ(st.rip, 0x702);
+	CHECK_EQ(yield_calls, 1);
+	/* Declined: the REP runs on as before. */
+	yield_answer = false;
+	st.gpr[X86_RCX] = 5;
+	CHECK_EQ(run_with(&st, &o, "f3 6c"), X86_EMU_OK);
+	CHECK_EQ(st.gpr[X86_RCX], 0);
+	CHECK_EQ(yield_calls, 5);
+}
+
 int main(void)
 {
 	RUN(test_real_mode_addressing);
 	RUN(test_protected_segmentation);
 	RUN(test_64bit_addressing);
 	RUN(test_page_split_and_faults);
+	RUN(test_deferred_access);
 	RUN(test_rep_chunks_and_progress);
 	RUN(test_port_io);
 	RUN(test_control_registers);
