@@ -49,8 +49,10 @@
 #define L7_EBX_KEPT (L7_EBX_FSGSBASE | L7_EBX_SMEP | L7_EBX_SMAP | (1u << 3) /* BMI1 */ | \
 		     (1u << 5) /* AVX2 */ | (1u << 8) /* BMI2 */ | (1u << 9) /* ERMS */ | \
 		     (1u << 18) /* RDSEED */ | (1u << 19) /* ADX */ | (1u << 23) /* CLFLUSHOPT */)
-#define LX1_ECX_HIDDEN (LX1_ECX_SVM | LX1_ECX_SKINIT | (1u << 13) /* WDT */ | \
-			(1u << 15) /* LWP */ | (1u << 17) /* TCE */)
+/* AltMovCr8 too: CR8 writes may be intercepted, and the hypervisor
+ * decodes MOV CR8 only in its REX.R spelling, not as LOCK MOV CR0. */
+#define LX1_ECX_HIDDEN (LX1_ECX_SVM | (1u << 4) /* AltMovCr8 */ | LX1_ECX_SKINIT | \
+			(1u << 13) /* WDT */ | (1u << 15) /* LWP */ | (1u << 17) /* TCE */)
 
 #define MAX_BASIC_LEAF 0xd
 #define MAX_EXTENDED_LEAF 0x80000008u

@@ -66,11 +66,22 @@ static bool cr4_write(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* CR8 is the vLAPIC's task priority; bits 63:4 are reserved (SDM Vol. 3A,
+ * 11.8.6.1). The backends enter with it (VMX: CR8 exits, SVM: V_TPR). */
+static bool cr8_write(struct vcpu *v, uint64_t val)
+{
+	if (val >> 4)
+		return false;
+	vlapic_set_cr8(&v->lapic, (uint8_t)val);
+	return true;
+}
+
 bool cr_write(struct vcpu *v, unsigned cr, uint64_t val)
 {
 	switch (cr) {
 	case 0: return cr0_write(v, val);
 	case 4: return cr4_write(v, val);
+	case 8: return cr8_write(v, val);
 	default: return false;
 	}
 }

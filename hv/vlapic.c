@@ -287,6 +287,22 @@ void vlapic_write(struct vlapic *a, uint32_t offset, uint32_t val, uint64_t now_
 	}
 }
 
+uint8_t vlapic_get_cr8(const struct vlapic *a)
+{
+	return (uint8_t)((get(a, APIC_TPR) >> 4) & 0xf);
+}
+
+void vlapic_set_cr8(struct vlapic *a, uint8_t cr8)
+{
+	*reg(a, APIC_TPR) = (uint32_t)(cr8 & 0xf) << 4;
+}
+
+bool vlapic_tpr_masks_irr(const struct vlapic *a)
+{
+	int irr = highest_bit(a, APIC_IRR);
+	return irr >= 0 && ((uint32_t)irr >> 4) <= vlapic_get_cr8(a);
+}
+
 uint64_t vlapic_read_tsc_deadline(const struct vlapic *a)
 {
 	return timer_mode(a) == TIMER_TSC_DEADLINE ? a->tsc_deadline : 0;

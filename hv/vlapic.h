@@ -49,6 +49,15 @@ int vlapic_acknowledge(struct vlapic *a);
  * all vLAPICs (set by the platform; it survives vlapic_init). */
 void vlapic_set_level_eoi_handler(void (*fn)(struct vlapic *a, uint8_t vector));
 
+/* CR8 is the TPR's priority class, TPR[7:4] (SDM Vol. 3A, 11.8.6.1): the
+ * backends keep the guest's CR8 in it. A CR8 write clears TPR[3:0]. */
+uint8_t vlapic_get_cr8(const struct vlapic *a);
+void vlapic_set_cr8(struct vlapic *a, uint8_t cr8);
+/* Whether the highest requested vector waits because of the TPR alone's
+ * class (lowering CR8 could make it deliverable): a backend that lets the
+ * guest write CR8 without an exit must then intercept CR8 writes. */
+bool vlapic_tpr_masks_irr(const struct vlapic *a);
+
 uint64_t vlapic_read_tsc_deadline(const struct vlapic *a);
 void vlapic_write_tsc_deadline(struct vlapic *a, uint64_t tsc);
 

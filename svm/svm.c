@@ -107,8 +107,10 @@ static void set_intercepts(struct vmcb *vmcb)
 {
 	struct vmcb_control *c = &vmcb->control;
 
-	/* CR0 and CR4 writes are checked before they reach the CPU. */
-	c->intercept_cr = (1u << (16 + 0)) | (1u << (16 + 4));
+	/* CR0 and CR4 writes are checked before they reach the CPU; CR8
+	 * writes are intercepted only while they could unmask an interrupt
+	 * (tpr_to_vmcb). */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(0) | SVM_INTERCEPT_CR_WRITE(4);
 	c->intercept_misc1 = SVM_INTERCEPT_INTR | SVM_INTERCEPT_NMI | SVM_INTERCEPT_SMI |
 			     SVM_INTERCEPT_INIT | SVM_INTERCEPT_CPUID | SVM_INTERCEPT_RSM |
 			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO |
@@ -118,7 +120,8 @@ static void set_intercepts(struct vmcb *vmcb)
 			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT;
 	c->iopm_base_pa = iopm_pa;
 	c->msrpm_base_pa = msrpm_pa;
-	/* Virtual interrupt masking: the guest's IF gates only virtual interrupts. */
+	/* Virtual interrupt masking: the guest's IF gates only virtual
+	 * interrupts, and its CR8 is V_TPR, not the host's TPR (15.21.1). */
 	c->int_ctl = SVM_V_INTR_MASKING;
 	c->np_enable = 1;
 }
@@ -184,6 +187,29 @@ static uint64_t encode_event(const struct event *e)
 	       SVM_EVT_VALID;
 }
 
+/* With V_INTR_MASKING the guest's CR8 reads and writes go to V_TPR
+ * without an exit (APM Vol. 2, 15.21.3), so V_TPR carries the vLAPIC's
+ * TPR class into the guest. Since a CR8 write that lowers the priority
+ * could unmask an interrupt the vLAPIC holds back, CR8 writes exit while
+ * one is held back by the TPR (as KVM's update_cr8_intercept does). */
+static void tpr_to_vmcb(struct vcpu *v, struct vmcb_control *c)
+{
+	c->int_ctl = (c->int_ctl & ~SVM_V_TPR_MASK) | vlapic_get_cr8(&v->lapic);
+	if (vlapic_tpr_masks_irr(&v->lapic))
+		c->intercept_cr |= SVM_INTERCEPT_CR_WRITE(8);
+	else
+		c->intercept_cr &= ~SVM_INTERCEPT_CR_WRITE(8);
+}
+
+/* A CR8 write in the guest changed V_TPR: the vLAPIC's TPR follows (a
+ * CR8 write clears TPR[3:0]; an unchanged class keeps them). */
+static void tpr_from_vmcb(struct vcpu *v, const struct vmcb_control *c)
+{
+	uint8_t cr8 = (uint8_t)(c->int_ctl & SVM_V_TPR_MASK);
+	if (cr8 != vlapic_get_cr8(&v->lapic))
+		vlapic_set_cr8(&v->lapic, cr8);
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 {
 	struct svm_vcpu *sv = to_svm(v);
@@ -198,11 +224,13 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	}
 	vmcb->control.tlb_control = sv->tlb_control;
 	sv->tlb_control = 0;
+	tpr_to_vmcb(v, &vmcb->control);
 
 	svm_vmrun(v->regs, sv->vmcb_pa, host_vmcb_pa[this_cpu()->cpu_id]);
 
 	v->regs[GPR_RAX] = vmcb->save.rax;
 	v->regs[GPR_RSP] = vmcb->save.rsp;
+	tpr_from_vmcb(v, &vmcb->control);
 	svm_translate_exit(v, vmcb, exit);
 }
 

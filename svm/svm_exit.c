@@ -83,6 +83,7 @@ void svm_translate_exit(struct vcpu *v, struct vmcb *vmcb, struct vm_exit *e)
 		break;
 	case SVM_EXIT_CR0_WRITE:
 	case SVM_EXIT_CR4_WRITE:
+	case SVM_EXIT_CR8_WRITE:
 		e->reason = EXIT_CR_WRITE;
 		e->cr = (uint8_t)(code - SVM_EXIT_CR0_WRITE);
 		break;

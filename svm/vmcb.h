@@ -92,6 +92,9 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.rax) == 0x5f8, "VMCB layout"
 _Static_assert(__builtin_offsetof(struct vmcb, save.cr2) == 0x640, "VMCB layout");
 _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layout");
 
+/* intercept_cr: reads in bits 15:0, writes in 31:16 (one per CR). */
+#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
+
 /* intercept_misc1 (vector 3) bits. */
 #define SVM_INTERCEPT_INTR (1u << 0)
 #define SVM_INTERCEPT_NMI (1u << 1)
@@ -122,7 +125,8 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_INTERCEPT_MWAIT (1u << 11)
 #define SVM_INTERCEPT_XSETBV (1u << 13)
 
-/* int_ctl bits. */
+/* int_ctl bits (APM Vol. 2, 15.21.1 and appendix B, table B-1). */
+#define SVM_V_TPR_MASK 0xfull
 #define SVM_V_IRQ (1ull << 8)
 #define SVM_V_IGN_TPR (1ull << 20)
 #define SVM_V_INTR_MASKING (1ull << 24)
@@ -136,6 +140,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 /* Exit codes (APM Vol. 2, appendix C). */
 #define SVM_EXIT_CR0_WRITE 0x010
 #define SVM_EXIT_CR4_WRITE 0x014
+#define SVM_EXIT_CR8_WRITE 0x018
 #define SVM_EXIT_EXCEPTION_BASE 0x040
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061

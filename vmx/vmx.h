@@ -23,7 +23,6 @@ struct vmx_vcpu {
 	uint64_t cr0, cr4;           /* what the guest sees (the read shadows) */
 	uint64_t cr2;                /* not in the VMCS: loaded around entries */
 	uint64_t xcr0;               /* likewise (XSETBV exits unconditionally) */
-	uint64_t cr8;                /* the task priority, kept from the host's APIC */
 	uint64_t lazy_msr[LAZY_MSR_COUNT];
 	bool flush_pending;          /* INVEPT/INVVPID before the next entry */
 	unsigned host_cpu;           /* the CPU its host state is for, +1 (0: none) */

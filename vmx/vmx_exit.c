@@ -1,6 +1,7 @@
 /* VMX exit reasons and qualifications in the generic `struct vm_exit`. */
 #include "vmx/vmx.h"
 
+#include "hv/cr.h"
 #include "hv/domain.h"
 #include "hv/string.h"
 #include "vmx/vmcs.h"
@@ -53,7 +54,7 @@ static void translate_ept_violation(uint64_t q, struct vm_exit *e)
 /* Control-register accesses (table 28-3). Writes to CR0/CR4, CLTS and
  * LMSW go to the generic handler, which decodes the instruction itself.
  * CR8 moves (always intercepted: the guest's TPR must not reach the
- * host's APIC) and CR3 moves (only when the CPU forces CR3 exiting) are
+ * host's APIC, and a lowered TPR may unmask a waiting interrupt) and CR3 moves (only when the CPU forces CR3 exiting) are
  * done here. */
 static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 {
@@ -65,14 +66,12 @@ static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 		return;
 	}
 	if (cr == 8 && type <= 1) {
-		/* Bits 63:4 are reserved (SDM Vol. 3A, 10.8.6.1). */
-		if (type == 0 && (v->regs[gpr] >> 4)) {
+		/* CR8 is the vLAPIC's TPR class (hv/cr.c checks the write). */
+		if (type == 0 && !cr_write(v, 8, v->regs[gpr])) {
 			vcpu_inject_gp(v);
 		} else {
-			if (type == 0)
-				to_vmx(v)->cr8 = v->regs[gpr];
-			else
-				v->regs[gpr] = to_vmx(v)->cr8;
+			if (type == 1)
+				v->regs[gpr] = vlapic_get_cr8(&v->lapic);
 			vcpu_skip_insn(v, e);
 		}
 		e->reason = EXIT_NONE;
