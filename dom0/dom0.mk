@@ -5,14 +5,15 @@
 #   build/dom0/hvdev.ko            the module (kbuild in build/dom0/kmod/hvdev)
 #   build/dom0/hvctl               static, runs in the initramfs
 #   build/dom0/hvdev-check         static, /dev/hv conformance checks
-#   build/dom0/initramfs.cpio.gz   busybox-static + hvdev.ko + hvctl + /init, and
+#   build/dom0/hvdm                static, device model (echo device) for a client domain
+#   build/dom0/initramfs.cpio.gz   busybox-static + hvdev.ko + hvctl + hvdm + /init, and
 #                                  test guests (build/guests/, make guests) in /guests/
 #                                  for the self-test's domains
 # and the kernel stays in the cache: cache/dom0/vmlinuz (scripts/fetch-dom0.sh).
 #
 # make dom0-fetch       download/unpack kernel, headers, busybox (cache/dom0/)
 # make dom0-kmod        build/dom0/hvdev.ko
-# make dom0-tools       build/dom0/hvctl, build/dom0/hvdev-check
+# make dom0-tools       build/dom0/hvctl, build/dom0/hvdev-check, build/dom0/hvdm
 # make dom0-initramfs   build/dom0/initramfs.cpio.gz
 # make dom0             all of them
 
@@ -22,6 +23,7 @@ DOM0_KBUILD  := $(DOM0_BUILD)/kmod/hvdev
 DOM0_KO      := $(DOM0_BUILD)/hvdev.ko
 DOM0_HVCTL   := $(DOM0_BUILD)/hvctl
 DOM0_CHECK   := $(DOM0_BUILD)/hvdev-check
+DOM0_HVDM    := $(DOM0_BUILD)/hvdm
 DOM0_INITRD  := $(DOM0_BUILD)/initramfs.cpio.gz
 DOM0_KERNEL  := $(DOM0_CACHE)/vmlinuz
 # Test guests the self-test of /init starts as domains (hvctl create).
@@ -30,6 +32,11 @@ DOM0_GUESTS  := $(patsubst %,build/guests/%.elf,hypercall cpuid hlt)
 DOM0_KMOD_SRCS  := dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild
 DOM0_TOOL_SRCS  := dom0/tools/hvctl.c dom0/tools/libhv.c dom0/tools/hvctl_cli.c
 DOM0_CHECK_SRCS := dom0/tools/hvdev-check.c dom0/tools/libhv.c
+# hvdm: the echo device and the service side of the ring protocol, shared
+# with the hypervisor and the test guests (hv/string.h takes libc's under HOST_TEST).
+DOM0_HVDM_SRCS  := dom0/tools/hvdm.c dom0/tools/libhv.c dom0/tools/hvctl_cli.c \
+                   dom0/dm/echodev.c hv/ioreq_ring.c
+DOM0_HVDM_HDRS  := dom0/dm/echodev.h hv/ioreq.h hv/string.h
 DOM0_TOOL_HDRS  := dom0/tools/libhv.h dom0/tools/hvctl_cli.h dom0/include/hvdev.h hv/abi.h
 DOM0_TOOL_FLAGS := -static -O2 -Wall -Wextra -Werror -std=c11 -Wshadow -Wstrict-prototypes \
                    -Wmissing-prototypes -I. -Idom0/include -Idom0/tools -s
@@ -45,13 +52,13 @@ $(DOM0_CACHE)/VERSION:
 	@scripts/fetch-dom0.sh
 
 dom0-kmod: $(DOM0_KO)
-dom0-tools: $(DOM0_HVCTL) $(DOM0_CHECK)
+dom0-tools: $(DOM0_HVCTL) $(DOM0_CHECK) $(DOM0_HVDM)
 dom0-initramfs: $(DOM0_INITRD)
 
 # Kbuild builds external modules in their source directory: build a copy
 # under build/. The kernel's own make runs with a clean environment (no
 # overrides of CC etc. from this make), with the headers' gcc-12.
-$(DOM0_KO): $(DOM0_KMOD_SRCS) dom0/include/hvdev.h hv/abi.h $(DOM0_CACHE)/VERSION
+$(DOM0_KO): $(DOM0_KMOD_SRCS) dom0/include/hvdev.h hv/abi.h hv/ioreq.h $(DOM0_CACHE)/VERSION
 	@mkdir -p $(DOM0_KBUILD)
 	@cp dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild $(DOM0_KBUILD)/
 	@echo "  KBUILD  $@"
@@ -72,6 +79,11 @@ $(DOM0_CHECK): $(DOM0_CHECK_SRCS) $(DOM0_TOOL_HDRS)
 	@echo "  CC      $@ (static)"
 	@gcc $(DOM0_TOOL_FLAGS) $(DOM0_CHECK_SRCS) -o $@
 
+$(DOM0_HVDM): $(DOM0_HVDM_SRCS) $(DOM0_TOOL_HDRS) $(DOM0_HVDM_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@ (static)"
+	@gcc $(DOM0_TOOL_FLAGS) -DHOST_TEST $(DOM0_HVDM_SRCS) -o $@
+
 # The guests' rules are in tests/guests/guests.mk, which the top Makefile
 # includes before this file. Alone (make -f dom0/dom0.mk), this file asks
 # the top Makefile for them; the initramfs is remade only if they changed.
@@ -82,10 +94,10 @@ $(DOM0_GUESTS): dom0-guests-force
 dom0-guests-force:
 endif
 
-$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) $(DOM0_GUESTS) scripts/mkinitramfs.sh \
-		$(DOM0_CACHE)/VERSION
+$(DOM0_INITRD): $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) $(DOM0_HVDM) $(DOM0_GUESTS) \
+		scripts/mkinitramfs.sh $(DOM0_CACHE)/VERSION
 	@scripts/mkinitramfs.sh $@ $(DOM0_CACHE)/busybox $(DOM0_KO) $(DOM0_HVCTL) $(DOM0_CHECK) \
-		$(DOM0_GUESTS)
+		$(DOM0_HVDM) $(DOM0_GUESTS)
 
 # The cache (downloads) stays; `rm -rf cache/dom0` forgets it.
 dom0-clean:

@@ -9,9 +9,9 @@
 # archive is a gzip'd newc cpio made by busybox's own cpio, so the
 # host needs no cpio package.
 #
-# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK [GUEST.elf...]]]]]]
+# Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK [HVDM [GUEST.elf...]]]]]]]
 # defaults: build/dom0/initramfs.cpio.gz cache/dom0/busybox
-#           build/dom0/hvdev.ko build/dom0/hvctl build/dom0/hvdev-check
+#           build/dom0/hvdev.ko build/dom0/hvctl build/dom0/hvdev-check build/dom0/hvdm
 #           build/guests/{hypercall,cpuid,hlt}.elf (make guests)
 set -eu
 cd "$(dirname "$0")/.."
@@ -20,14 +20,15 @@ BUSYBOX=${2:-cache/dom0/busybox}
 KO=${3:-build/dom0/hvdev.ko}
 HVCTL=${4:-build/dom0/hvctl}
 CHECK=${5:-build/dom0/hvdev-check}
-if [ $# -gt 5 ]; then
-	shift 5
+HVDM=${6:-build/dom0/hvdm}
+if [ $# -gt 6 ]; then
+	shift 6
 	GUESTS=("$@")
 else
 	GUESTS=(build/guests/hypercall.elf build/guests/cpuid.elf build/guests/hlt.elf)
 fi
 
-for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK"; do
+for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK" "$HVDM"; do
 	[ -f "$f" ] || { echo "mkinitramfs: $f missing (make dom0-fetch dom0-kmod dom0-tools)" >&2; exit 1; }
 done
 for f in "${GUESTS[@]}"; do
@@ -50,6 +51,7 @@ done
 install -m 0644 "$KO" "$STAGE/lib/modules/hvdev.ko"
 install -m 0755 "$HVCTL" "$STAGE/usr/bin/hvctl"
 install -m 0755 "$CHECK" "$STAGE/usr/bin/hvdev-check"
+install -m 0755 "$HVDM" "$STAGE/usr/bin/hvdm"
 for f in "${GUESTS[@]}"; do
 	install -m 0644 "$f" "$STAGE/guests/$(basename "$f")"
 done

@@ -20,8 +20,29 @@
  * read(fd, &u64, 8) blocks until the hypervisor has signalled at least one
  * event since this file's last read, then returns the number of events
  * (O_NONBLOCK: EAGAIN when none). poll() reports POLLIN when read would not
- * block. Events arrive by a virtual interrupt (event channels, issue 7);
- * until then nothing raises them and readers sleep.
+ * block. Events are edges on one interrupt line of dom0 (the module
+ * parameter hvdev.gsi), which every event port the module binds raises;
+ * every open file sees every event (there is no per-port pending state in
+ * the ABI, so a woken reader checks its own ring).
+ *
+ * ioctl(fd, HV_IOCTL_IOREQ_SETUP, &s) makes this file the device model of
+ * client domain s.client: the module allocates s.size bytes of zeroed,
+ * physically contiguous dom0 memory, binds an event port (peer s.client,
+ * on hvdev.gsi) and calls KHC_IOREQ_SETUP. mmap(fd, offset 0, MAP_SHARED,
+ * at most s.size bytes) then maps that page set (hv/ioreq.h layout). One
+ * setup per file. Returns 0 when the hypercalls were made: s.failed is 0
+ * on success, else the number of the hypercall that failed (KHC_EVENT_BIND
+ * or KHC_IOREQ_SETUP) with its result in s.result (nothing is kept then).
+ * Returns -1 with errno when the module refused first: EINVAL (geometry or
+ * flags), EBUSY (this file already serves a client), ENODEV (no event
+ * interrupt: hvdev.gsi could not be requested), ENOMEM, EFAULT, EPERM.
+ * When the file is closed while the client still exists, the hypervisor
+ * may still write the pages: they stay allocated (and the port bound)
+ * until the client is destroyed, then the module frees them.
+ * KHC_IOREQ_ROUTE, KHC_IOREQ_COMPLETE and KHC_EVENT_NOTIFY take no
+ * pointers and go through HV_IOCTL_HYPERCALL; KHC_IOREQ_SETUP (a physical
+ * address), KHC_EVENT_BIND and KHC_EVENT_UNBIND (the module owns its ports
+ * and its interrupt line) are refused there with EINVAL.
  */
 #ifndef KESTREL_HVDEV_H
 #define KESTREL_HVDEV_H
@@ -39,6 +60,20 @@ struct hv_hypercall {
 
 #define HV_IOCTL_MAGIC 'K'
 #define HV_IOCTL_HYPERCALL _IOWR(HV_IOCTL_MAGIC, 0xe0, struct hv_hypercall)
+
+struct hv_ioreq_setup {
+	__u32 client;       /* in: the client domain */
+	__u32 vcpus;        /* in: its vCPUs (one slot each), 1..IOREQ_MAX_VCPUS */
+	__u32 ring_entries; /* in: posted entries, a power of two, 2..IOREQ_MAX_RING_ENTRIES */
+	__u32 flags;        /* in: KESTREL_IOREQ_DEAD_KILL or KESTREL_IOREQ_DEAD_FLOAT */
+	__u32 port;         /* out: the event port (peer: client) the ring announces on */
+	__u32 size;         /* out: bytes of the page set (whole pages): what to mmap */
+	__u64 gpa;          /* out: its guest-physical (= host-physical) address */
+	__u64 failed;       /* out: 0, or the hypercall that failed */
+	__s64 result;       /* out: that hypercall's result (a negative errno) */
+};
+
+#define HV_IOCTL_IOREQ_SETUP _IOWR(HV_IOCTL_MAGIC, 0xe1, struct hv_ioreq_setup)
 
 /* Limits of the bounce buffers (per call); KHC_DOMAIN_LOAD's are
  * KESTREL_IMAGE_MAX and KESTREL_CMDLINE_MAX (hv/abi.h). */

@@ -135,10 +135,11 @@ fail:
 	return NULL;
 }
 
-/* create + load + unpause; on failure the half-made domain is destroyed
- * (by hv_domain_start) and one line says which step failed. */
+/* create + load (+ unpause for create; load leaves it paused); on failure
+ * the half-made domain is destroyed and one line says which step failed. */
 static int cmd_create(int fd, const struct hvctl_args *a)
 {
+	const char *verb = a->cmd == HVCTL_LOAD ? "load" : "create";
 	struct kestrel_domain_config cfg;
 	char why[160];
 	const char *step;
@@ -147,17 +148,20 @@ static int cmd_create(int fd, const struct hvctl_args *a)
 	int64_t id;
 
 	if (!image) {
-		fprintf(stderr, "hvctl: create %s: %s\n", a->name, why);
+		fprintf(stderr, "hvctl: %s %s: %s\n", verb, a->name, why);
 		return HVCTL_EXIT_FAIL;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	memcpy(cfg.name, a->name, sizeof(cfg.name));
 	cfg.mem_bytes = a->mem_bytes;
 	cfg.vcpus = 1;
-	id = hv_domain_start(fd, &cfg, image, len, a->cmdline, &step);
+	if (a->cmd == HVCTL_LOAD)
+		id = hv_domain_build(fd, &cfg, image, len, a->cmdline, &step);
+	else
+		id = hv_domain_start(fd, &cfg, image, len, a->cmdline, &step);
 	free(image);
 	if (id < 0) {
-		fprintf(stderr, "hvctl: create %s: %s: %s%s\n", a->name, step, strerror((int)-id),
+		fprintf(stderr, "hvctl: %s %s: %s: %s%s\n", verb, a->name, step, strerror((int)-id),
 			id == -ENOEXEC || id == -ERANGE ? " (the reason is in hvctl dmesg)"
 							: "");
 		return HVCTL_EXIT_FAIL;
@@ -236,6 +240,7 @@ int main(int argc, char *argv[])
 		status = cmd_dmesg(fd);
 		break;
 	case HVCTL_CREATE:
+	case HVCTL_LOAD:
 		status = cmd_create(fd, &args);
 		break;
 	case HVCTL_DESTROY:

@@ -14,6 +14,8 @@ const char hvctl_usage[] =
 	"  create NAME MEM_MB IMAGE [ARG...]\n"
 	"              a domain of MEM_MB MiB running IMAGE (a multiboot1 ELF32 kernel)\n"
 	"              with the command line ARG...; prints its id\n"
+	"  load NAME MEM_MB IMAGE [ARG...]\n"
+	"              the same, but the domain stays paused (hvctl unpause ID, or hvdm -u)\n"
 	"  destroy ID  stop a domain and free its memory\n"
 	"  pause ID    stop running a domain's vCPUs, until\n"
 	"  unpause ID\n"
@@ -128,6 +130,7 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 		{ "info", HVCTL_INFO, 1, "usage: hvctl info ID" },
 		{ "dmesg", HVCTL_DMESG, 0, NULL },
 		{ "create", HVCTL_CREATE, -1, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]" },
+		{ "load", HVCTL_LOAD, -1, "usage: hvctl load NAME MEM_MB IMAGE [ARG...]" },
 		{ "destroy", HVCTL_DESTROY, 1, "usage: hvctl destroy ID" },
 		{ "pause", HVCTL_PAUSE, 1, "usage: hvctl pause ID" },
 		{ "unpause", HVCTL_UNPAUSE, 1, "usage: hvctl unpause ID" },
@@ -150,7 +153,7 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 			return -1;
 		}
 		out->cmd = cmds[i].cmd;
-		if (out->cmd == HVCTL_CREATE) {
+		if (out->cmd == HVCTL_CREATE || out->cmd == HVCTL_LOAD) {
 			if (hvctl_parse_name(argv[2], out->name) < 0) {
 				snprintf(err, errlen,
 					 "bad domain name '%.40s' (1 to 31 printable characters, no spaces)",

@@ -17,6 +17,7 @@ enum hvctl_cmd {
 	HVCTL_INFO,
 	HVCTL_DMESG,
 	HVCTL_CREATE,
+	HVCTL_LOAD,
 	HVCTL_DESTROY,
 	HVCTL_PAUSE,
 	HVCTL_UNPAUSE,
@@ -25,10 +26,10 @@ enum hvctl_cmd {
 struct hvctl_args {
 	enum hvctl_cmd cmd;
 	uint32_t domid;                     /* INFO, DESTROY, PAUSE, UNPAUSE */
-	char name[32];                      /* CREATE: NUL-terminated, 1..31 characters */
-	uint64_t mem_bytes;                 /* CREATE */
-	const char *image;                  /* CREATE: a path (points into argv) */
-	char cmdline[KESTREL_CMDLINE_MAX];  /* CREATE: the words after IMAGE, space-joined */
+	char name[32];                      /* CREATE, LOAD: NUL-terminated, 1..31 characters */
+	uint64_t mem_bytes;                 /* CREATE, LOAD */
+	const char *image;                  /* CREATE, LOAD: a path (points into argv) */
+	char cmdline[KESTREL_CMDLINE_MAX];  /* CREATE, LOAD: the words after IMAGE, space-joined */
 };
 
 /* Exit statuses: a failed call, and a bad command line. */

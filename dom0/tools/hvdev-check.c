@@ -4,8 +4,10 @@
  * argument limits, bad and kernel pointers refused with EFAULT, unknown
  * hypercalls refused, log reads in small chunks equal one big read, the
  * domain list and info agree, the domain management calls refuse bad
- * configurations and dom0 itself, and read()/poll() block when no event is
- * pending. One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
+ * configurations and dom0 itself, read()/poll() block when no event is
+ * pending, and the I/O ring set-up refuses what it must (raw KHC_IOREQ_SETUP
+ * and event port calls, bad geometry, clients that cannot be served) and
+ * keeps nothing when the hypervisor refuses (mmap then fails). One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
  * line per check (prefixed, so that test harnesses counting "PASS " lines
  * in a serial log do not count them), then
  * "HVDEV-CHECK: PASS" or "HVDEV-CHECK: FAIL N"; exit status 0 or 1.
@@ -20,10 +22,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "hv/ioreq.h"
 #include "hvdev.h"
 #include "libhv.h"
 
@@ -300,6 +304,82 @@ static void check_events(void)
 	signal(SIGALRM, SIG_DFL);
 }
 
+/* HV_IOCTL_IOREQ_SETUP: 0 or -errno; the struct is filled in. */
+static int setup(uint32_t client, uint32_t vcpus, uint32_t entries, uint32_t flags,
+		 struct hv_ioreq_setup *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->client = client;
+	s->vcpus = vcpus;
+	s->ring_entries = entries;
+	s->flags = flags;
+	return ioctl(fd, HV_IOCTL_IOREQ_SETUP, s) < 0 ? -errno : 0;
+}
+
+/* The ring set-up (a real one is hvdm's, in the self-test). */
+static void check_ioreq(void)
+{
+	static const struct {
+		const char *name;
+		uint32_t vcpus, entries, flags;
+	} bad[] = {
+		{ "ioreq-setup-no-vcpus", 0, 64, 0 },
+		{ "ioreq-setup-too-many-vcpus", IOREQ_MAX_VCPUS + 1, 64, 0 },
+		{ "ioreq-setup-ring-not-power-of-two", 1, 48, 0 },
+		{ "ioreq-setup-ring-too-small", 1, 1, 0 },
+		{ "ioreq-setup-ring-too-big", 1, IOREQ_MAX_RING_ENTRIES * 2, 0 },
+		{ "ioreq-setup-bad-flags", 1, 64, 2 },
+	};
+	struct hv_ioreq_setup s;
+	int64_t res = 0;
+	size_t i;
+	void *p;
+	int err;
+
+	expect_refused("raw-ioreq-setup", EINVAL, KHC_IOREQ_SETUP, 1, 0x1000, 0x1000);
+	expect_refused("raw-event-bind", EINVAL, KHC_EVENT_BIND, 1, 5, 0);
+	expect_refused("raw-event-unbind", EINVAL, KHC_EVENT_UNBIND, 0, 0, 0);
+	/* Numbers only: passed through, for the hypervisor to refuse. */
+	err = raw(KHC_IOREQ_COMPLETE, 999, 0, 0, &res);
+	result("ioreq-complete-passed", err == 0 && res < 0,
+	       "ioctl returned %d, result %" PRId64 " (expected the hypervisor's error)", err, res);
+	err = hv_hypercall(fd, KHC_IOREQ_ROUTE, (const uint64_t[6]){ 999, 0, 0x500, 0x50f, 0, 0 },
+			   &res);
+	result("ioreq-route-passed", err == 0 && res < 0,
+	       "ioctl returned %d, result %" PRId64 " (expected the hypervisor's error)", err, res);
+	err = raw(KHC_EVENT_NOTIFY, 999, 0, 0, &res);
+	result("event-notify-passed", err == 0 && res < 0,
+	       "ioctl returned %d, result %" PRId64 " (expected the hypervisor's error)", err, res);
+
+	err = ioctl(fd, HV_IOCTL_IOREQ_SETUP, NULL) < 0 ? -errno : 0;
+	result("ioreq-setup-bad-struct", err == -EFAULT, "ioctl(NULL) returned %d", err);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err = setup(999, bad[i].vcpus, bad[i].entries, bad[i].flags, &s);
+		result(bad[i].name, err == -EINVAL, "returned %d, expected -EINVAL", err);
+	}
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = p == MAP_FAILED ? -errno : 0;
+	result("mmap-before-setup", err == -ENODEV, "mmap returned %d, expected -ENODEV", err);
+	if (p != MAP_FAILED)
+		munmap(p, 4096);
+	/* No such client, and dom0 itself: the hypervisor refuses, nothing is kept. */
+	for (i = 0; i < 2; i++) {
+		uint32_t client = i ? 0 : 999;
+
+		err = setup(client, 1, 64, 0, &s);
+		result(i ? "ioreq-setup-dom0" : "ioreq-setup-no-client",
+		       err == 0 && s.failed != 0 && s.result < 0,
+		       "client %" PRIu32 ": ioctl returned %d, failed %" PRIu64 ", result %" PRId64,
+		       client, err, (uint64_t)s.failed, (int64_t)s.result);
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		err = p == MAP_FAILED ? -errno : 0;
+		result(i ? "mmap-after-refusal-dom0" : "mmap-after-refusal", err == -ENODEV,
+		       "mmap returned %d, expected -ENODEV", err);
+		if (p != MAP_FAILED)
+			munmap(p, 4096);
+	}
+}
+
 int main(void)
 {
 	fd = hv_open();
@@ -315,6 +395,7 @@ int main(void)
 	check_domains();
 	check_domain_management();
 	check_events();
+	check_ioreq();
 	hv_close(fd);
 	if (failures)
 		printf("HVDEV-CHECK: FAIL %d\n", failures);

@@ -120,8 +120,8 @@ int hv_domain_unpause(int fd, uint32_t domid)
 	return domid_call(fd, KHC_DOMAIN_UNPAUSE, domid);
 }
 
-int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const void *image,
-			size_t len, const char *cmdline, const char **step)
+static int64_t domain_make(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			   size_t len, const char *cmdline, const char **step, int run)
 {
 	const char *dummy;
 	int64_t id;
@@ -139,7 +139,7 @@ int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const v
 	}
 	*step = "KHC_DOMAIN_LOAD";
 	err = hv_domain_load(fd, (uint32_t)id, image, len, cmdline);
-	if (!err) {
+	if (!err && run) {
 		*step = "KHC_DOMAIN_UNPAUSE";
 		err = hv_domain_unpause(fd, (uint32_t)id);
 	}
@@ -148,6 +148,18 @@ int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const v
 		return err;
 	}
 	return id;
+}
+
+int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			size_t len, const char *cmdline, const char **step)
+{
+	return domain_make(fd, cfg, image, len, cmdline, step, 1);
+}
+
+int64_t hv_domain_build(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			size_t len, const char *cmdline, const char **step)
+{
+	return domain_make(fd, cfg, image, len, cmdline, step, 0);
 }
 
 int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos)
@@ -174,4 +186,47 @@ int64_t hv_wait_event(int fd)
 	if (r != sizeof(n))
 		return -EIO;
 	return (int64_t)n;
+}
+
+int hv_ioreq_setup(int fd, struct hv_ioreq_setup *s, const char **step)
+{
+	const char *dummy;
+
+	if (!step)
+		step = &dummy;
+	*step = "/dev/hv";
+	if (ioctl(fd, HV_IOCTL_IOREQ_SETUP, s) < 0)
+		return -errno;
+	if (s->failed == 0)
+		return 0;
+	*step = s->failed == KHC_EVENT_BIND ? "KHC_EVENT_BIND" : "KHC_IOREQ_SETUP";
+	return s->result < 0 ? (int)s->result : -EIO;
+}
+
+static int small_call(int fd, uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		      uint64_t a4)
+{
+	uint64_t args[6] = { a0, a1, a2, a3, a4, 0 };
+	int64_t result;
+	int err = hv_hypercall(fd, nr, args, &result);
+
+	if (err)
+		return err;
+	return result < 0 ? (int)result : 0;
+}
+
+int hv_ioreq_route(int fd, uint32_t client, uint32_t type, uint64_t first, uint64_t last,
+		   uint32_t flags)
+{
+	return small_call(fd, KHC_IOREQ_ROUTE, client, type, first, last, flags);
+}
+
+int hv_ioreq_complete(int fd, uint32_t client, uint32_t vcpu)
+{
+	return small_call(fd, KHC_IOREQ_COMPLETE, client, vcpu, 0, 0, 0);
+}
+
+int hv_event_notify(int fd, uint32_t domid, uint32_t port)
+{
+	return small_call(fd, KHC_EVENT_NOTIFY, domid, port, 0, 0, 0);
 }

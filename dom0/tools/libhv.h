@@ -47,6 +47,9 @@ int hv_domain_unpause(int fd, uint32_t domid);
  * ...) when step is not NULL. */
 int64_t hv_domain_start(int fd, const struct kestrel_domain_config *cfg, const void *image,
 			size_t len, const char *cmdline, const char **step);
+/* create + load, left paused: the same, without the unpause. */
+int64_t hv_domain_build(int fd, const struct kestrel_domain_config *cfg, const void *image,
+			size_t len, const char *cmdline, const char **step);
 /* KHC_LOG_READ: copies log bytes from *pos on; returns the count (0 at the
  * end of the log) and advances *pos. */
 int64_t hv_log_read(int fd, char *buf, size_t len, uint64_t *pos);
@@ -55,5 +58,20 @@ int64_t hv_console_write(int fd, const char *buf, size_t len);
 
 /* Events (read on /dev/hv): blocks until at least one, returns how many. */
 int64_t hv_wait_event(int fd);
+
+struct hv_ioreq_setup;
+/* HV_IOCTL_IOREQ_SETUP: makes fd the device model of s->client (see
+ * hvdev.h). Returns 0, or -errno: the module's refusal (*step "/dev/hv"),
+ * or the failed hypercall's result (*step "KHC_EVENT_BIND" or
+ * "KHC_IOREQ_SETUP"). */
+int hv_ioreq_setup(int fd, struct hv_ioreq_setup *s, const char **step);
+/* KHC_IOREQ_ROUTE: type IOREQ_TYPE_PORT or IOREQ_TYPE_MMIO, first..last
+ * inclusive, flags KESTREL_ROUTE_POSTED or 0. */
+int hv_ioreq_route(int fd, uint32_t client, uint32_t type, uint64_t first, uint64_t last,
+		   uint32_t flags);
+/* KHC_IOREQ_COMPLETE: vCPU vcpu's slot is answered (state DONE). */
+int hv_ioreq_complete(int fd, uint32_t client, uint32_t vcpu);
+/* KHC_EVENT_NOTIFY */
+int hv_event_notify(int fd, uint32_t domid, uint32_t port);
 
 #endif

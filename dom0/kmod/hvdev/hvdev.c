@@ -8,21 +8,32 @@
  *    size limits; hypercalls this module does not know are refused (they
  *    might take pointers it cannot check).
  *  - read()/poll(): sleep on a wait queue until the hypervisor signals an
- *    event. The virtual interrupt that will call hv_event_raise() comes with
- *    event channels (issue 7); until then nothing wakes readers, and they
- *    sleep (never spin).
+ *    event: an edge on interrupt line `gsi` (module parameter), on which
+ *    every event port this module binds is delivered; the handler counts
+ *    it and wakes the queue. Nothing spins.
+ *  - ioctl HV_IOCTL_IOREQ_SETUP and mmap(): the file becomes the device
+ *    model of a client domain: a zeroed, physically contiguous page set
+ *    (dom0 is identity-mapped, so its physical address is the gpa the
+ *    hypervisor wants), an event port bound with the client as peer, and
+ *    KHC_IOREQ_SETUP; mmap maps the page set into the device model. The
+ *    pages outlive the file while the client exists (the hypervisor may
+ *    still write them): they are freed once the client is destroyed.
  *
  * It loads only under Kestrel (CPUID 0x40000000 signature "KestrelHV", ABI
  * major 1) and fails with -ENODEV elsewhere: there is no way to load it
  * without the hypervisor, and nothing in it stands in for one.
  * vmcall or vmmcall is chosen once, at load, by CPU vendor.
  */
+#include <linux/acpi.h>
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -32,17 +43,44 @@
 #include <asm/cpufeature.h>
 #include <asm/processor.h>
 
-#include "hv/abi.h"  /* the hypervisor's ABI, shared verbatim */
-#include "hvdev.h"   /* dom0/include: the ioctl ABI */
+#include "hv/abi.h"   /* the hypervisor's ABI, shared verbatim */
+#include "hv/ioreq.h" /* the request ring layout */
+#include "hvdev.h"    /* dom0/include: the ioctl ABI */
+
+/*
+ * The event line. GSI 5: an ISA line (so it reaches the PIC too, and works
+ * with noapic/acpi=off) that dom0's platform leaves free: no device of the
+ * virtual platform uses it (timer 0/2, COM1 4, SCI 9) and the cloud kernel
+ * probes nothing there.
+ */
+static unsigned int gsi = 5;
+module_param(gsi, uint, 0444);
+MODULE_PARM_DESC(gsi, "interrupt line (GSI 0..23) on which the hypervisor delivers events (default 5)");
 
 static bool hv_vmmcall;   /* AMD/Hygon: vmmcall, else vmcall */
 static u32 hv_abi;
+static int hv_irq = -1;   /* Linux IRQ of `gsi`, or -1 when events are unavailable */
 
 static DECLARE_WAIT_QUEUE_HEAD(hv_wq);
 static atomic64_t hv_events = ATOMIC64_INIT(0);
 
+/* A client's page set and event port, as given to the hypervisor. */
+struct hv_ioreq {
+	struct list_head node; /* on hv_orphans once its file is closed */
+	u32 client;
+	u32 port;
+	void *pages;           /* alloc_pages_exact, zeroed */
+	size_t size;           /* bytes, whole pages */
+};
+
+/* Page sets whose file was closed while the client still existed. */
+static LIST_HEAD(hv_orphans);
+static DEFINE_MUTEX(hv_orphans_lock);
+
 struct hv_file {
-	atomic64_t seen; /* hv_events value at this file's last read */
+	atomic64_t seen;       /* hv_events value at this file's last read */
+	struct mutex lock;     /* io */
+	struct hv_ioreq *io;   /* the client this file serves, or NULL */
 };
 
 static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
@@ -63,11 +101,17 @@ static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
 	return (long)rax;
 }
 
-/* Called by the event interrupt handler (issue 7): wakes every reader. */
-static void __maybe_unused hv_event_raise(void)
+/* One event (any port): wakes every reader. */
+static void hv_event_raise(void)
 {
 	atomic64_inc(&hv_events);
 	wake_up_interruptible(&hv_wq);
+}
+
+static irqreturn_t hv_event_irq(int irq, void *dev)
+{
+	hv_event_raise();
+	return IRQ_HANDLED;
 }
 
 /* KHC_CONSOLE_WRITE(const char *buf, len) */
@@ -270,21 +314,171 @@ static int hv_hypercall(struct hv_hypercall *hc)
 		/* (domid): nothing to bounce; the other registers are zeroed. */
 		hc->result = hv_call(hc->nr, a[0], 0, 0, 0, 0, 0);
 		return 0;
+	case KHC_IOREQ_ROUTE:
+		/* (client, type, first, last, flags): numbers only, checked by the hypervisor. */
+		hc->result = hv_call(hc->nr, a[0], a[1], a[2], a[3], a[4], 0);
+		return 0;
+	case KHC_IOREQ_COMPLETE:
+	case KHC_EVENT_NOTIFY:
+		/* (client, vcpu) and (domid, port) */
+		hc->result = hv_call(hc->nr, a[0], a[1], 0, 0, 0, 0);
+		return 0;
+	case KHC_IOREQ_SETUP:  /* a physical address: HV_IOCTL_IOREQ_SETUP */
+	case KHC_EVENT_BIND:   /* the module owns the event line and its ports */
+	case KHC_EVENT_UNBIND:
 	default:
 		return -EINVAL;
 	}
 }
 
+/* Frees a page set the hypervisor no longer uses, and its port. */
+static void hv_ioreq_free(struct hv_ioreq *io)
+{
+	long r = hv_call(KHC_EVENT_UNBIND, io->port, 0, 0, 0, 0, 0);
+
+	/* -EINVAL: the hypervisor already dropped the port with the client. */
+	if (r && r != -EINVAL)
+		pr_warn("hvdev: KHC_EVENT_UNBIND(%u) for client %u returned %ld\n",
+			io->port, io->client, r);
+	free_pages_exact(io->pages, io->size);
+	kfree(io);
+}
+
+/*
+ * Whether the hypervisor may still use a client's page set: until the
+ * client is destroyed (KHC_DOMAIN_INFO fails with -ESRCH). When in doubt
+ * (no memory, another error) the answer is yes.
+ */
+static bool hv_client_exists(u32 client)
+{
+	struct kestrel_domain_info *k = kzalloc(sizeof(*k), GFP_KERNEL);
+	long r;
+
+	if (!k)
+		return true;
+	r = hv_call(KHC_DOMAIN_INFO, client, (u64)k, 0, 0, 0, 0);
+	kfree(k);
+	return r != -ESRCH;
+}
+
+/* Frees the orphaned page sets whose clients are gone; returns how many are left. */
+static unsigned int hv_reap_orphans(void)
+{
+	struct hv_ioreq *io, *tmp;
+	unsigned int left = 0;
+
+	mutex_lock(&hv_orphans_lock);
+	list_for_each_entry_safe(io, tmp, &hv_orphans, node) {
+		if (hv_client_exists(io->client)) {
+			left++;
+			continue;
+		}
+		list_del(&io->node);
+		hv_ioreq_free(io);
+	}
+	mutex_unlock(&hv_orphans_lock);
+	return left;
+}
+
+static size_t hv_ioreq_layout(u32 vcpus, u32 entries)
+{
+	if (vcpus < 1 || vcpus > IOREQ_MAX_VCPUS || entries < 2 ||
+	    entries > IOREQ_MAX_RING_ENTRIES || !is_power_of_2(entries))
+		return 0;
+	return IOREQ_SLOTS_OFFSET + vcpus * sizeof(struct ioreq_slot) +
+	       entries * sizeof(struct ioreq_request);
+}
+
+/* HV_IOCTL_IOREQ_SETUP: see hvdev.h. */
+static int hv_ioreq_setup(struct hv_file *hf, struct hv_ioreq_setup *s)
+{
+	struct hv_ioreq *io;
+	size_t need = hv_ioreq_layout(s->vcpus, s->ring_entries);
+	long port, r;
+	int err = 0;
+
+	s->port = 0;
+	s->size = 0;
+	s->gpa = 0;
+	s->failed = 0;
+	s->result = 0;
+	if (!need || s->flags > KESTREL_IOREQ_DEAD_FLOAT)
+		return -EINVAL;
+	if (hv_irq < 0)
+		return -ENODEV;
+	hv_reap_orphans();
+	mutex_lock(&hf->lock);
+	if (hf->io) {
+		err = -EBUSY;
+		goto out;
+	}
+	io = kzalloc(sizeof(*io), GFP_KERNEL);
+	if (!io) {
+		err = -ENOMEM;
+		goto out;
+	}
+	io->client = s->client;
+	io->size = PAGE_ALIGN(need);
+	io->pages = alloc_pages_exact(io->size, GFP_KERNEL | __GFP_ZERO);
+	if (!io->pages) {
+		kfree(io);
+		err = -ENOMEM;
+		goto out;
+	}
+	port = hv_call(KHC_EVENT_BIND, s->client, gsi, 0, 0, 0, 0);
+	if (port < 0) {
+		s->failed = KHC_EVENT_BIND;
+		s->result = port;
+		goto fail;
+	}
+	io->port = port;
+	r = hv_call(KHC_IOREQ_SETUP, s->client, virt_to_phys(io->pages), io->size,
+		    s->ring_entries, io->port, s->flags);
+	if (r < 0) {
+		s->failed = KHC_IOREQ_SETUP;
+		s->result = r;
+		/* Refused: the hypervisor holds neither the pages nor the port. */
+		r = hv_call(KHC_EVENT_UNBIND, io->port, 0, 0, 0, 0, 0);
+		if (r)
+			pr_warn("hvdev: KHC_EVENT_UNBIND(%u) returned %ld\n", io->port, r);
+		goto fail;
+	}
+	hf->io = io;
+	s->port = io->port;
+	s->size = io->size;
+	s->gpa = virt_to_phys(io->pages);
+	goto out;
+fail:
+	free_pages_exact(io->pages, io->size);
+	kfree(io);
+out:
+	mutex_unlock(&hf->lock);
+	return err;
+}
+
 static long hv_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct hv_hypercall __user *uhc = (void __user *)arg;
+	struct hv_ioreq_setup __user *us = (void __user *)arg;
+	struct hv_ioreq_setup s;
 	struct hv_hypercall hc;
 	int err;
 
-	if (cmd != HV_IOCTL_HYPERCALL)
+	if (cmd != HV_IOCTL_HYPERCALL && cmd != HV_IOCTL_IOREQ_SETUP)
 		return -ENOTTY;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	if (cmd == HV_IOCTL_IOREQ_SETUP) {
+		if (copy_from_user(&s, us, sizeof(s)))
+			return -EFAULT;
+		err = hv_ioreq_setup(f->private_data, &s);
+		if (err)
+			return err;
+		/* Made: the hypervisor holds the pages now, whatever user space does. */
+		if (copy_to_user(us, &s, sizeof(s)))
+			return -EFAULT;
+		return 0;
+	}
 	if (copy_from_user(&hc, uhc, sizeof(hc)))
 		return -EFAULT;
 	hc.result = 0;
@@ -296,6 +490,31 @@ static long hv_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return 0;
 }
 
+/* The page set of HV_IOCTL_IOREQ_SETUP: shared, from offset 0, never executable. */
+static int hv_mmap(struct file *f, struct vm_area_struct *vma)
+{
+	struct hv_file *hf = f->private_data;
+	unsigned long len = vma->vm_end - vma->vm_start;
+	int err;
+
+	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
+		return -EINVAL;
+	mutex_lock(&hf->lock);
+	if (!hf->io) {
+		err = -ENODEV;
+	} else if (vma->vm_pgoff != 0 || len > hf->io->size) {
+		err = -EINVAL;
+	} else {
+		vma->vm_flags |= VM_DONTEXPAND | VM_DONTDUMP;
+		vma->vm_flags &= ~VM_MAYEXEC;
+		/* The vma holds the file, so the pages outlive the mapping's use. */
+		err = remap_pfn_range(vma, vma->vm_start, virt_to_phys(hf->io->pages) >> PAGE_SHIFT,
+				      len, vma->vm_page_prot);
+	}
+	mutex_unlock(&hf->lock);
+	return err;
+}
+
 static int hv_open(struct inode *inode, struct file *f)
 {
 	struct hv_file *hf = kzalloc(sizeof(*hf), GFP_KERNEL);
@@ -303,13 +522,27 @@ static int hv_open(struct inode *inode, struct file *f)
 	if (!hf)
 		return -ENOMEM;
 	atomic64_set(&hf->seen, atomic64_read(&hv_events));
+	mutex_init(&hf->lock);
 	f->private_data = hf;
 	return stream_open(inode, f);
 }
 
+/*
+ * A client's page set is freed only once the client is gone: there is no
+ * teardown hypercall, and the hypervisor writes the pages until it
+ * forgets the client's service (when either domain is destroyed).
+ */
 static int hv_release(struct inode *inode, struct file *f)
 {
-	kfree(f->private_data);
+	struct hv_file *hf = f->private_data;
+
+	if (hf->io) {
+		mutex_lock(&hv_orphans_lock);
+		list_add_tail(&hf->io->node, &hv_orphans);
+		mutex_unlock(&hv_orphans_lock);
+	}
+	hv_reap_orphans();
+	kfree(hf);
 	return 0;
 }
 
@@ -358,6 +591,7 @@ static const struct file_operations hv_fops = {
 	.release = hv_release,
 	.read = hv_read,
 	.poll = hv_poll,
+	.mmap = hv_mmap,
 	.unlocked_ioctl = hv_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,
@@ -408,6 +642,31 @@ static bool hv_detect(void)
 	return true;
 }
 
+/* The event line: GSI -> Linux IRQ (edge, active high, as the vIOAPIC and vPIC deliver). */
+static void hv_event_init(void)
+{
+	int irq, err;
+
+	if (gsi > KESTREL_EVENT_MAX_GSI) {
+		pr_err("hvdev: gsi=%u is over %u: no events (hypercalls work)\n", gsi,
+		       KESTREL_EVENT_MAX_GSI);
+		return;
+	}
+	irq = acpi_register_gsi(NULL, gsi, ACPI_EDGE_SENSITIVE, ACPI_ACTIVE_HIGH);
+	if (irq < 0) {
+		pr_err("hvdev: GSI %u has no IRQ (%d): no events (hypercalls work)\n", gsi, irq);
+		return;
+	}
+	err = request_irq(irq, hv_event_irq, 0, "hvdev", &hv_misc);
+	if (err) {
+		pr_err("hvdev: cannot request IRQ %d (GSI %u): %d: no events (hypercalls work); try hvdev.gsi=N\n",
+		       irq, gsi, err);
+		acpi_unregister_gsi(gsi);
+		return;
+	}
+	hv_irq = irq;
+}
+
 static int __init hv_init(void)
 {
 	u32 eax, ebx, ecx, edx;
@@ -417,6 +676,7 @@ static int __init hv_init(void)
 	BUILD_BUG_ON(sizeof(struct kestrel_domain_info) != 72);
 	BUILD_BUG_ON(sizeof(struct kestrel_domain_config) != 48);
 	BUILD_BUG_ON(sizeof(struct hv_hypercall) != 64);
+	BUILD_BUG_ON(sizeof(struct hv_ioreq_setup) != 48);
 
 	if (!hv_detect()) {
 		pr_err("hvdev: refusing to load (-ENODEV)\n");
@@ -429,23 +689,50 @@ static int __init hv_init(void)
 	v = hv_call(KHC_VERSION, 0, 0, 0, 0, 0, 0);
 	if (v != hv_abi)
 		pr_warn("hvdev: KHC_VERSION returned %ld, CPUID says %#x\n", v, hv_abi);
+	hv_event_init();
 	err = misc_register(&hv_misc);
 	if (err) {
 		pr_err("hvdev: cannot register /dev/hv: %d\n", err);
+		if (hv_irq >= 0) {
+			free_irq(hv_irq, &hv_misc);
+			acpi_unregister_gsi(gsi);
+		}
 		return err;
 	}
-	pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, /dev/hv ready\n",
-		hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall");
+	if (hv_irq >= 0)
+		pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, events on GSI %u (IRQ %d), /dev/hv ready\n",
+			hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall", gsi,
+			hv_irq);
+	else
+		pr_info("hvdev: Kestrel ABI %u.%u, hypercalls by %s, no events, /dev/hv ready\n",
+			hv_abi >> 16, hv_abi & 0xffff, hv_vmmcall ? "vmmcall" : "vmcall");
 	return 0;
 }
 
 static void __exit hv_exit(void)
 {
+	struct hv_ioreq *io, *tmp;
+	unsigned int left;
+
 	misc_deregister(&hv_misc);
+	/* Page sets of clients that still exist stay with the hypervisor. */
+	left = hv_reap_orphans();
+	if (left) {
+		pr_warn("hvdev: unloading with %u clients' page sets still in the hypervisor's use: leaked\n",
+			left);
+		list_for_each_entry_safe(io, tmp, &hv_orphans, node) {
+			list_del(&io->node);
+			kfree(io); /* the bookkeeping only, never the pages */
+		}
+	}
+	if (hv_irq >= 0) {
+		free_irq(hv_irq, &hv_misc);
+		acpi_unregister_gsi(gsi);
+	}
 }
 
 module_init(hv_init);
 module_exit(hv_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Kestrel");
-MODULE_DESCRIPTION("/dev/hv: hypercalls and events of the Kestrel hypervisor");
+MODULE_DESCRIPTION("/dev/hv: hypercalls, events and I/O request rings of the Kestrel hypervisor");
