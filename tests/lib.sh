@@ -89,12 +89,20 @@ expect_qemu_status() {
 
 # The module string for a test guest: its name plus how it must end (see
 # hv/testrun.c): most report a verdict, some must triple-fault or halt.
+# standalone_guests: the built guests that run alone in the guest suites:
+# all but the benchmark and the I/O ring pair (tests/integration/ioreq.sh
+# runs those together).
+standalone_guests() {
+	ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
+		grep -v -E '^(bench|ioclient|ioservice)$'
+}
+
 guest_module_args() {
 	case $1 in
 	triplefault) echo "$1 expect=triple-fault" ;;
 	hlt) echo "$1 expect=halt" ;;
 	wildmem) echo "$1 expect=memory-kill" ;;
-	smp) echo "$1 vcpus=2" ;;
+	smp|tsc) echo "$1 vcpus=2" ;;
 	*) echo "$1" ;;
 	esac
 }

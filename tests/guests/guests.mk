@@ -7,10 +7,11 @@
 # with everything in tests/guests/lib/.
 
 GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench
+GUESTS += ioclient
 
 GUEST_SRC   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
-GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g $(WARN) -I$(GUEST_SRC)/lib \
+GUEST_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g $(WARN) -I$(GUEST_SRC)/lib -I. \
 	-ffreestanding -fno-pic -fno-pie -nostdlib -fno-stack-protector -mgeneral-regs-only \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing -MMD -MP
 GUEST_NASMFLAGS := -f elf32 -g -I.
@@ -54,8 +55,19 @@ GUEST64_LDFLAGS := -m elf_x86_64 -nostdlib -z max-page-size=4096 -z noexecstack 
 GUEST64_LIB_OBJS := $(patsubst $(GUEST_SRC)/%.c,$(GUEST_OUT)/obj64/%.o,$(sort $(wildcard $(GUEST_SRC)/lib/*.c))) \
 	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj64/%.o,$(sort $(wildcard $(GUEST_SRC)/lib64/*.asm)))
 
-guest64_objs = $(GUEST_OUT)/obj64/$(1).o \
+guest64_objs = $(GUEST_OUT)/obj64/$(1).o $($(1)_EXTRA64) \
 	$(patsubst $(GUEST_SRC)/%.asm,$(GUEST_OUT)/obj64/%.o,$(wildcard $(GUEST_SRC)/$(1)_*.asm))
+
+# The I/O ring test pair: ioclient (above) uses the echo device, ioservice
+# serves it with the hypervisor's own ring protocol code and dom0's echo
+# device model.
+GUESTS64 += ioservice
+ioservice_EXTRA64 := $(GUEST_OUT)/obj64/shared/hv/ioreq_ring.o \
+	$(GUEST_OUT)/obj64/shared/dom0/dm/echodev.o
+
+$(GUEST_OUT)/obj64/shared/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST64_CFLAGS) -c $< -o $@
 
 guests: $(GUESTS64:%=$(GUEST_OUT)/%.elf)
 

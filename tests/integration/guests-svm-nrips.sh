@@ -10,8 +10,7 @@ make --no-print-directory guests >/dev/null || { fail svm-nrips-guests "make gue
 # Not triplefault: Bochs 2.7 resets the whole machine on a triple fault in
 # an SVM guest instead of taking the SHUTDOWN intercept (QEMU's SVM and
 # Bochs' VMX report it to the hypervisor; the QEMU suite covers it).
-GUESTS=$(ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
-	grep -v -E '^(bench|triplefault)$')
+GUESTS=$(standalone_guests | grep -v '^triplefault$')
 [ -n "$GUESTS" ] || { fail svm-nrips-guests "no guests were built"; exit 1; }
 
 iso=build/test-svm-nrips-guests.iso

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 make --no-print-directory guests >/dev/null || { fail svm-guests "make guests failed"; exit 1; }
-GUESTS=$(ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' | grep -v '^bench$')
+GUESTS=$(standalone_guests)
 [ -n "$GUESTS" ] || { fail svm-guests "no guests were built"; exit 1; }
 
 initrd=""

@@ -1,13 +1,20 @@
 ; unprivileged: a domain that is not dom0 tries every hypercall with
-; garbage arguments: management calls answer -EPERM, unknown numbers
-; -ENOSYS, only VERSION and ECHO work; from CPL 3 a hypercall is #UD (the
+; garbage arguments: management calls (and the device-model calls: it
+; serves nobody) answer -EPERM, event calls refuse the garbage, unknown
+; numbers give -ENOSYS, only VERSION and ECHO work; from CPL 3 a hypercall is #UD (the
 ; user-mode part writes the verdict itself, with IOPL 3).
 %include "tests/guests/asm/common.inc"
 
 KHC_VERSION  equ 0
 KHC_ECHO     equ 1
-KHC_LAST     equ 10                       ; KHC_DOMAIN_UNPAUSE
+KHC_LAST_MANAGED equ 13                   ; KHC_IOREQ_COMPLETE
+KHC_EVENT_BIND   equ 14
+KHC_EVENT_NOTIFY equ 15
+KHC_EVENT_UNBIND equ 16
+KHC_LAST     equ 16
 EPERM        equ -1
+ESRCH        equ -3
+EINVAL       equ -22
 ENOSYS       equ -38
 VEC_UD       equ 6
 
@@ -51,8 +58,23 @@ guest_main:
 	cmp eax, EPERM
 	FAIL_UNLESS e, 3
 	inc ebx
-	cmp ebx, KHC_LAST
+	cmp ebx, KHC_LAST_MANAGED
 	jbe .perm
+
+	SAY "unprivileged: event calls refuse a peer, domain or port that is not there"
+	mov eax, KHC_EVENT_BIND
+	call hypercall
+	cmp eax, ESRCH
+	FAIL_UNLESS e, 9
+	mov eax, KHC_EVENT_NOTIFY
+	call hypercall
+	cmp eax, ESRCH
+	FAIL_UNLESS e, 10
+	mov eax, KHC_EVENT_UNBIND
+	call hypercall
+	cmp eax, EINVAL
+	FAIL_UNLESS e, 11
+	mov ebx, KHC_LAST + 1
 
 	SAY "unprivileged: unknown numbers give -ENOSYS"
 .nosys:

@@ -54,6 +54,15 @@ void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool check(bool ok, uint32_t code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 uint32_t first_failure(void);
 
+/* lib/cmdline.c: the multiboot command line ("" if none) and its
+ * `key=value` words (decimal or 0x hex values). */
+extern const char *guest_cmdline;
+bool cmdline_value(const char *key, uint64_t *value);
+/* The value of `key`, or `fallback` if absent or not a number. */
+uint64_t cmdline_uint(const char *key, uint64_t fallback);
+/* Whether the word `word` (or `word=...`) is on the command line. */
+bool cmdline_has(const char *word);
+
 /* lib/string.c: what gcc may call even in freestanding code. */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memset(void *dst, int c, size_t n);
@@ -118,6 +127,16 @@ bool kestrel_present(void);
  * there is no known vendor or the instruction raised an exception (then
  * *result is the vector). */
 bool hypercall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t *result);
+#ifdef __x86_64__
+/* All six arguments (RDI, RSI, RDX, R10, R8, R9): 64-bit guests only, the
+ * 32-bit ones cannot reach R8-R10. Returns RAX; no exception capture. */
+int64_t hypercall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		   uint64_t a4, uint64_t a5);
+int64_t hc6_vmmcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		    uint64_t a4, uint64_t a5);
+int64_t hc6_vmcall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		   uint64_t a4, uint64_t a5);
+#endif
 /* The raw instruction stubs (lib/hypercall_insn.asm). */
 uint32_t hc_vmmcall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2);
 uint32_t hc_vmcall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2);

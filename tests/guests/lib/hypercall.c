@@ -22,3 +22,12 @@ bool hypercall(uint32_t nr, uint32_t a0, uint32_t a1, uint32_t a2, uint32_t *res
 	*result = r;
 	return true;
 }
+
+#ifdef __x86_64__
+int64_t hypercall6(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		   uint64_t a4, uint64_t a5)
+{
+	return cpu_vendor() == VENDOR_AMD ? hc6_vmmcall(nr, a0, a1, a2, a3, a4, a5)
+					  : hc6_vmcall(nr, a0, a1, a2, a3, a4, a5);
+}
+#endif

@@ -46,8 +46,10 @@ void guest_start(uint32_t magic, const struct mb1_info *info)
 		note("entry EAX is 0x%08x, not the multiboot1 magic", magic);
 		guest_exit(VERDICT_BAD_MAGIC);
 	}
-	if (info->flags & MB1_INFO_CMDLINE)
-		note("command line \"%s\"", (const char *)(uintptr_t)info->cmdline);
+	if (info->flags & MB1_INFO_CMDLINE) {
+		guest_cmdline = (const char *)(uintptr_t)info->cmdline;
+		note("command line \"%s\"", guest_cmdline);
+	}
 	if (!(info->flags & MB1_INFO_MMAP) || !image_in_available_ram(info)) {
 		note("multiboot memory map missing or not covering the image (flags 0x%x)", info->flags);
 		guest_exit(VERDICT_BAD_MEMMAP);

@@ -1,0 +1,163 @@
+/*
+ * ioservice: a device-model domain. It serves the echo device
+ * (dom0/dm/echodev.h) to its client (command line `client=ID`, given by
+ * the test runner, which also made this domain the client's device-model
+ * domain): binds an event port to PIC line 5, lays out the request rings
+ * in a page of its own memory, routes the echo device's ports and MMIO
+ * page, unpauses the client, then sleeps in HLT and answers what each
+ * event announces, posted writes first (docs/ABI.md ordering rule).
+ *
+ * `die_after=N`: touches memory it does not have while holding its Nth
+ * request and is killed for it (a triple fault would reset Bochs' SVM), to
+ * show the client's dead-service policy (`policy=float`: all ones; else
+ * the client is killed).
+ * A 64-bit guest: KHC_IOREQ_SETUP takes six arguments.
+ */
+#include "guest.h"
+
+#include "dom0/dm/echodev.h"
+#include "hv/abi.h"
+
+const char guest_name[] = "ioservice";
+
+#define EVENT_IRQ 5
+#define PIC_VECTOR_BASE 0x20
+#define POSTED_ENTRIES 64
+
+enum failure {
+	FAIL_NO_CLIENT = 1,
+	FAIL_BIND,
+	FAIL_SETUP,
+	FAIL_ATTACH,
+	FAIL_ROUTE,
+	FAIL_REFUSALS,
+	FAIL_UNPAUSE,
+	FAIL_COMPLETE,
+};
+
+static uint8_t pageset[4096] __attribute__((aligned(4096)));
+static struct ioreq_service svc;
+static struct echodev dev;
+static volatile uint32_t events;
+static uint64_t client, served, die_after;
+
+static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
+		  uint64_t a5)
+{
+	return hypercall6(nr, a0, a1, a2, a3, a4, a5);
+}
+
+/* 8259 pair: vectors 0x20 and 0x28, everything masked but the event line. */
+static void pic_init(void)
+{
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, PIC_VECTOR_BASE);
+	outb(0xa1, PIC_VECTOR_BASE + 8);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, (uint8_t)~(1u << EVENT_IRQ));
+	outb(0xa1, 0xff);
+}
+
+static void event_interrupt(struct trap_frame *f)
+{
+	events++;
+	outb(0x20, 0x20); /* non-specific EOI */
+}
+
+/* Calls the hypervisor refuses from a service, whatever the client. */
+static bool refusals_hold(unsigned port)
+{
+	uintptr_t page = (uintptr_t)pageset;
+
+	return hc(KHC_IOREQ_SETUP, client, page, sizeof(pageset), POSTED_ENTRIES, port, 0) == -17 &&
+	       hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, 0x508, 0x520, 0, 0) == -17 &&
+	       hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_MMIO, 0x100000, 0x100fff, 0, 0) == -17 &&
+	       hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_MMIO, 0xd0001001, 0xd0002000, 0, 0) == -22 &&
+	       hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, 0x600, 0x10000, 0, 0) == -22 &&
+	       hc(KHC_IOREQ_ROUTE, client, 7, 0x600, 0x601, 0, 0) == -22 &&
+	       hc(KHC_IOREQ_COMPLETE, client, 0, 0, 0, 0, 0) == -61 &&
+	       hc(KHC_IOREQ_COMPLETE, client, 99, 0, 0, 0, 0) == -22 &&
+	       hc(KHC_IOREQ_COMPLETE, 4000, 0, 0, 0, 0, 0) == -1 &&
+	       hc(KHC_EVENT_BIND, client, 99, 0, 0, 0, 0) == -22 &&
+	       hc(KHC_EVENT_UNBIND, port, 0, 0, 0, 0, 0) == -16 &&
+	       hc(KHC_DOMAIN_DESTROY, client, 0, 0, 0, 0, 0) == -1;
+}
+
+static void set_up(void)
+{
+	uintptr_t page = (uintptr_t)pageset;
+
+	if (!check(cmdline_value("client", &client), FAIL_NO_CLIENT, "client= on the command line"))
+		guest_exit(first_failure());
+	die_after = cmdline_uint("die_after", 0);
+	pic_init();
+	exc_set_hook(PIC_VECTOR_BASE + EVENT_IRQ, event_interrupt);
+	int64_t port = hc(KHC_EVENT_BIND, client, EVENT_IRQ, 0, 0, 0, 0);
+	check(port >= 0, FAIL_BIND, "event port bound to line %u: %lld", EVENT_IRQ, (long long)port);
+	int64_t r = hc(KHC_IOREQ_SETUP, client, page, sizeof(pageset), POSTED_ENTRIES, (uint64_t)port,
+		       cmdline_has("policy=float") ? KESTREL_IOREQ_DEAD_FLOAT : KESTREL_IOREQ_DEAD_KILL);
+	check(r == 0, FAIL_SETUP, "request rings set up for domain %llu: %lld",
+	      (unsigned long long)client, (long long)r);
+	check(ioreq_service_attach(&svc, pageset, sizeof(pageset)) == IOREQ_OK, FAIL_ATTACH,
+	      "page set attached (%u slots)", svc.vcpu_slots);
+	bool routed =
+		hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, ECHODEV_PORT_BASE, ECHODEV_PORT_LAST, 0, 0) == 0 &&
+		hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, ECHODEV_POSTED_BASE, ECHODEV_POSTED_LAST,
+		   KESTREL_ROUTE_POSTED, 0) == 0 &&
+		hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_MMIO, ECHODEV_MMIO_BASE,
+		   ECHODEV_MMIO_BASE + ECHODEV_MMIO_SIZE - 1, 0, 0) == 0;
+	check(routed, FAIL_ROUTE, "echo device routed");
+	check(refusals_hold((unsigned)port), FAIL_REFUSALS, "bad setup, route and completion calls refused");
+	if (first_failure())
+		guest_exit(first_failure());
+	check(hc(KHC_DOMAIN_UNPAUSE, client, 0, 0, 0, 0, 0) == 0, FAIL_UNPAUSE, "client unpaused");
+}
+
+/* Far beyond this domain's RAM, and no device there. */
+#define NOT_RAM 0x40000000u
+
+/* Dies holding a request: the slot stays PROCESSING, never DONE. */
+static void maybe_die(void)
+{
+	if (!die_after || ++served < die_after)
+		return;
+	note("dying with request %llu in hand", (unsigned long long)served);
+	(void)*(volatile uint32_t *)(uintptr_t)NOT_RAM;
+}
+
+static void serve(void)
+{
+	struct ioreq_request req;
+	uint32_t seq;
+
+	while (ioreq_posted_pop(&svc, &req) == IOREQ_OK)
+		echodev_access(&dev, &req);
+	for (uint32_t i = 0; i < svc.vcpu_slots; i++) {
+		if (ioreq_slot_take(&svc, i, &req, &seq) != IOREQ_OK)
+			continue;
+		uint64_t data = echodev_access(&dev, &req);
+		maybe_die();
+		ioreq_slot_finish(&svc, i, seq, data);
+		int64_t r = hc(KHC_IOREQ_COMPLETE, client, i, 0, 0, 0, 0);
+		if (!check(r == 0, FAIL_COMPLETE, "completion of vCPU %u's request: %lld", i, (long long)r))
+			guest_exit(first_failure());
+	}
+}
+
+void guest_main(void)
+{
+	set_up();
+	for (;;) {
+		/* STI's shadow covers HLT: an event cannot slip in between. */
+		__asm__ volatile("cli");
+		if (!events)
+			__asm__ volatile("sti; hlt" ::: "memory");
+		__asm__ volatile("sti");
+		events = 0;
+		serve();
+	}
+}
