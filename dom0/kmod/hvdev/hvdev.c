@@ -340,6 +340,8 @@ static void hv_ioreq_free(struct hv_ioreq *io)
 	if (r && r != -EINVAL)
 		pr_warn("hvdev: KHC_EVENT_UNBIND(%u) for client %u returned %ld\n",
 			io->port, io->client, r);
+	pr_info("hvdev: domain %u is gone: its ring (%zu bytes) and event port %u are freed\n",
+		io->client, io->size, io->port);
 	free_pages_exact(io->pages, io->size);
 	kfree(io);
 }
