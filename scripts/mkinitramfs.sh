@@ -5,14 +5,15 @@
 # with kestrel.selftest=1 on the kernel command line it runs a scripted
 # self-check instead and powers off (the self-check: hvctl version, list,
 # dmesg, hvdev-check, then domains made from the guests: created, paused,
-# unpaused, finished with verdict 0, destroyed; bad inputs refused). The
+# unpaused, finished with verdict 0, destroyed; bad inputs refused; then
+# the ioclient guest served by hvdm through the I/O request ring). The
 # archive is a gzip'd newc cpio made by busybox's own cpio, so the
 # host needs no cpio package.
 #
 # Usage: scripts/mkinitramfs.sh [OUT [BUSYBOX [HVDEV_KO [HVCTL [HVDEV_CHECK [HVDM [GUEST.elf...]]]]]]]
 # defaults: build/dom0/initramfs.cpio.gz cache/dom0/busybox
 #           build/dom0/hvdev.ko build/dom0/hvctl build/dom0/hvdev-check build/dom0/hvdm
-#           build/guests/{hypercall,cpuid,hlt}.elf (make guests)
+#           build/guests/{hypercall,cpuid,hlt,ioclient}.elf (make guests)
 set -eu
 cd "$(dirname "$0")/.."
 OUT=${1:-build/dom0/initramfs.cpio.gz}
@@ -25,7 +26,8 @@ if [ $# -gt 6 ]; then
 	shift 6
 	GUESTS=("$@")
 else
-	GUESTS=(build/guests/hypercall.elf build/guests/cpuid.elf build/guests/hlt.elf)
+	GUESTS=(build/guests/hypercall.elf build/guests/cpuid.elf build/guests/hlt.elf
+		build/guests/ioclient.elf)
 fi
 
 for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK" "$HVDM"; do
@@ -246,6 +248,51 @@ selftest_domains() {
 	hvctl list
 }
 
+# I/O forwarding through dom0: the ioclient guest's echo-device accesses
+# (ports, posted ports, MMIO) are served by hvdm in dom0. hvdm sets up the
+# ring and routes, then unpauses the client (-u: no access can come before
+# the routes); the guest passes only if every answer is right, and hvdm
+# exits 0 once it has finished. The event interrupt's count must have moved.
+selftest_ioreq() {
+	local id pid st irq0 irq1
+	irq0=$(awk '/hvdev/ { print $2 }' /proc/interrupts)
+	if [ -z "$irq0" ]; then
+		echo "DOM0-SELFTEST: FAIL hvdev has no event interrupt in /proc/interrupts"
+		return 1
+	fi
+	hv hvctl load io1 8 /guests/ioclient.elf service=0
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl load io1 exited $rc: $(oneline)"
+		return 1
+	fi
+	id=$out
+	hvdm -u "$id" > /tmp/hvdm.out 2>&1 &
+	pid=$!
+	if ! wait_done "$id" io1; then
+		kill "$pid" 2>/dev/null
+		cat /tmp/hvdm.out
+		return 1
+	fi
+	wait "$pid"
+	st=$?
+	cat /tmp/hvdm.out
+	if [ $st != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvdm $id exited $st: $(grep -m1 -v 'serving' /tmp/hvdm.out)"
+		return 1
+	fi
+	irq1=$(awk '/hvdev/ { print $2 }' /proc/interrupts)
+	echo "hvdev event interrupts: $irq0 before io1, $irq1 after"
+	if [ "$irq1" -le "$irq0" ]; then
+		echo "DOM0-SELFTEST: FAIL no event interrupt while hvdm served io1"
+		return 1
+	fi
+	hv hvctl destroy "$id"
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl destroy $id exited $rc: $(oneline)"
+		return 1
+	fi
+}
+
 selftest() {
 	local out status
 	for cmd in "hvctl version" "hvctl list"; do
@@ -281,6 +328,7 @@ selftest() {
 		return 1
 	fi
 	selftest_domains || return 1
+	selftest_ioreq || return 1
 	echo "DOM0-SELFTEST: PASS"
 }
 
