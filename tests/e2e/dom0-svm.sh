@@ -2,8 +2,10 @@
 # dom0 end to end on AMD SVM (QEMU TCG, nested paging): Kestrel boots
 # Debian's kernel as dom0 with our initramfs and ACPI tables; dom0 finds
 # the IOAPIC and LAPIC in the MADT, loads hvdev.ko and runs its self-check
-# (hvctl version, list, info, dmesg and the /dev/hv conformance checks),
-# prints DOM0-SELFTEST: PASS and powers off through ACPI S5.
+# (hvctl version, list, info, dmesg and the /dev/hv conformance checks,
+# domains, and the ioclient guest served by dom0's hvdm through the I/O
+# request ring and hvdev's event interrupt), prints DOM0-SELFTEST: PASS and
+# powers off through ACPI S5.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
@@ -20,7 +22,9 @@ if expect_qemu_status $t 0 &&
 	'ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 dfl dfl\)' \
 	'\.\.TIMER: vector=0x[0-9a-f]+ apic1=0 pin1=2' 'ACPI: Using IOAPIC for interrupt routing' \
 	'tsc: Detected [0-9]+\.[0-9]+ MHz processor' \
-	'hvdev: Kestrel ABI 1\.0' 'Domain-0 +0 ' 'DOM0-SELFTEST: PASS' \
+	'hvdev: Kestrel ABI 1\.0, .*events on GSI 5' 'Domain-0 +0 ' \
+	'\[io1\] ioclient: verdict 0' 'hvdm: domain [0-9]+ finished: served' \
+	'DOM0-SELFTEST: PASS' \
 	'domain 0 stopped: powered off through ACPI \(S5\)'; then
 	pass $t
 fi

@@ -15,7 +15,8 @@ scripts/mkiso.sh $iso build/hv.elf 0 "exit=bochs" cache/dom0/vmlinuz \
 	build/dom0/initramfs.cpio.gz "initramfs" || { fail $t "could not build $iso"; exit 1; }
 bochs_boot $t 1500 $iso
 st=$(hv_status)
-if [ "$st" = 0 ] && expect_log $t 'vmx: enabled' 'Linux version 6\.' 'DOM0-SELFTEST: PASS'; then
+if [ "$st" = 0 ] && expect_log $t 'vmx: enabled' 'Linux version 6\.' 'hvdev: .*events on GSI 5' \
+	'\[io1\] ioclient: verdict 0' 'DOM0-SELFTEST: PASS'; then
 	pass $t
 elif [ "$st" != 0 ]; then
 	fail $t "hypervisor status '$st', bochs rc $RC (log $LOG)"
