@@ -3,6 +3,7 @@
 #include "hv/cr.h"
 #include "hv/hvm.h"
 #include "hv/vcpu.h"
+#include "hv/vplatform.h"
 #include "hv/x2apic.h"
 #include "hv/x86.h"
 
@@ -43,7 +44,7 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	switch (msr) {
 	case MSR_TSC:
-		*val = rdtsc();
+		*val = vplatform_guest_tsc(v->dom);
 		return true;
 	case MSR_APIC_BASE:
 		*val = apic_base(v);
@@ -78,6 +79,9 @@ static bool pat_valid(uint64_t pat)
 bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
+	case MSR_TSC:
+		vplatform_set_guest_tsc(v->dom, val);
+		return true;
 	case MSR_APIC_BASE:
 		return apic_base_write(v, val);
 	case MSR_MISC_ENABLE:

@@ -40,6 +40,9 @@ void vplatform_init(struct vplatform *p)
 	p->ioapic.ctx = d;
 	vioapic_init(&p->ioapic, VIOAPIC_ID);
 	p->pm = (struct acpi_pm){ 0, 0 };
+	/* The guest's TSC starts at 0 with its domain, as a machine's does at
+	 * power-on, whatever the host's has counted since it booted. */
+	p->tsc_offset = 0 - rdtsc();
 	vlapic_set_level_eoi_handler(level_eoi);
 }
 
@@ -96,7 +99,7 @@ void vplatform_update(struct domain *d)
 	poll_console_input(d);
 
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
-		vlapic_update(&d->vcpus[i]->lapic, time_now_ns(), rdtsc());
+		vlapic_update(&d->vcpus[i]->lapic, time_now_ns(), vplatform_guest_tsc(d));
 	if (vpit_irq0_due(&p->pit, time_now_ns())) {
 		vplatform_set_irq(d, 0, true);
 		vplatform_set_irq(d, 0, false);
@@ -104,6 +107,30 @@ void vplatform_update(struct domain *d)
 }
 
 #define CONSOLE_POLL_NS 10000000ull /* 10 ms: typing feels immediate */
+
+uint64_t vplatform_tsc_offset(const struct domain *d)
+{
+	return d->platform.tsc_offset;
+}
+
+uint64_t vplatform_guest_tsc(const struct domain *d)
+{
+	return rdtsc() + d->platform.tsc_offset;
+}
+
+void vplatform_set_guest_tsc(struct domain *d, uint64_t tsc)
+{
+	d->platform.tsc_offset = tsc - rdtsc();
+}
+
+/* A guest TSC value (a TSC-deadline) as hypervisor time; one already in
+ * the past is due now. */
+static uint64_t guest_tsc_to_ns(const struct domain *d, uint64_t guest_tsc)
+{
+	uint64_t now = vplatform_guest_tsc(d);
+	uint64_t host = guest_tsc > now ? rdtsc() + (guest_tsc - now) : rdtsc();
+	return mul_div_u64(host, 1000000u, time_tsc_khz());
+}
 
 static uint64_t earliest(uint64_t a, uint64_t b)
 {
@@ -118,7 +145,7 @@ uint64_t vplatform_next_deadline(struct domain *d)
 		uint64_t tsc_deadline;
 		next = earliest(next, vlapic_next_deadline(&d->vcpus[i]->lapic, &tsc_deadline));
 		if (tsc_deadline)
-			next = earliest(next, mul_div_u64(tsc_deadline, 1000000u, time_tsc_khz()));
+			next = earliest(next, guest_tsc_to_ns(d, tsc_deadline));
 	}
 	if (d->uart.console)
 		next = earliest(next, time_now_ns() + CONSOLE_POLL_NS);

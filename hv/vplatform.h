@@ -24,6 +24,11 @@ struct vplatform {
 	struct vpit pit;
 	struct vioapic ioapic;
 	struct acpi_pm pm;
+	/* Guest TSC = host TSC + tsc_offset (mod 2^64), one value for all
+	 * of the domain's vCPUs so that their TSCs agree; the backends load it
+	 * at every entry (VMCB TSC_OFFSET, VMCS TSC offset). Host TSCs are
+	 * assumed synchronized (invariant TSC), so it holds on any host CPU. */
+	uint64_t tsc_offset;
 };
 
 void vplatform_init(struct vplatform *p);
@@ -37,6 +42,12 @@ void vplatform_update(struct domain *d);
 uint64_t vplatform_next_deadline(struct domain *d);
 /* ISA interrupt lines 0-15, into the vPIC and the vIOAPIC. */
 void vplatform_set_irq(struct domain *d, unsigned irq, bool level);
+
+/* The domain's TSC as its vCPUs read it now, and a write of IA32_TSC from
+ * any of them: the offset moves for the whole domain (see docs/ABI.md). */
+uint64_t vplatform_guest_tsc(const struct domain *d);
+void vplatform_set_guest_tsc(struct domain *d, uint64_t tsc);
+uint64_t vplatform_tsc_offset(const struct domain *d);
 
 /* The interrupt controller's view for vCPU 0: is one waiting, and the
  * acknowledge cycle that returns its vector. */

@@ -7,6 +7,7 @@
 #include "hv/mem.h"
 #include "hv/percpu.h"
 #include "hv/string.h"
+#include "hv/vplatform.h"
 #include "hv/x86.h"
 
 #define MSR_VM_CR 0xc0010114u
@@ -225,6 +226,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	vmcb->control.tlb_control = sv->tlb_control;
 	sv->tlb_control = 0;
 	tpr_to_vmcb(v, &vmcb->control);
+	/* RDTSC(P) read host TSC + TSC_OFFSET (APM Vol. 2, appendix B, VMCB 0x50). */
+	vmcb->control.tsc_offset = v->dom ? vplatform_tsc_offset(v->dom) : 0;
 
 	svm_vmrun(v->regs, sv->vmcb_pa, host_vmcb_pa[this_cpu()->cpu_id]);
 

@@ -58,6 +58,7 @@
 
 /* Primary processor-based VM-execution controls. */
 #define PROC_INTR_WINDOW_EXITING (1u << 2)
+#define PROC_USE_TSC_OFFSETTING (1u << 3)
 #define PROC_HLT_EXITING (1u << 7)
 #define PROC_MWAIT_EXITING (1u << 10)
 #define PROC_CR3_LOAD_EXITING (1u << 15)
@@ -105,6 +106,7 @@
 #define VMCS_IO_BITMAP_A 0x2000u
 #define VMCS_IO_BITMAP_B 0x2002u
 #define VMCS_MSR_BITMAP 0x2004u
+#define VMCS_TSC_OFFSET 0x2010u
 #define VMCS_EPT_POINTER 0x201au
 #define VMCS_GUEST_PHYS_ADDR 0x2400u
 #define VMCS_LINK_POINTER 0x2800u

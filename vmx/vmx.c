@@ -504,6 +504,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		return;
 	}
 	vmcs_write(VMCS_GUEST_RSP, v->regs[GPR_RSP]);
+	/* RDTSC(P) read host TSC + offset (SDM Vol. 3C, 26.6.5), per domain. */
+	vmcs_write(VMCS_TSC_OFFSET, v->dom ? vplatform_tsc_offset(v->dom) : 0);
 	if (v->pending.valid) {
 		inject(vx, &v->pending);
 		v->pending.valid = false;

@@ -119,13 +119,14 @@ bool vmx_caps_init(const char **why)
 		*why = "pin-based controls: external-interrupt or NMI exiting unavailable";
 		return false;
 	}
-	/* CR8 would reach the host's own APIC TPR: it is the guest's here. */
+	/* CR8 would reach the host's own APIC TPR: it is the guest's here.
+	 * The guest's TSC is the host's plus its domain's offset. */
 	if (!compute(proc, PROC_MWAIT_EXITING | PROC_MONITOR_EXITING,
 		     PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
-		     PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING,
+		     PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_USE_TSC_OFFSETTING,
 		     &c->proc)) {
-		*why = "processor-based controls: HLT or CR8 exiting, I/O or MSR bitmaps or "
-		       "secondary controls unavailable";
+		*why = "processor-based controls: HLT or CR8 exiting, I/O or MSR bitmaps, TSC "
+		       "offsetting or secondary controls unavailable";
 		return false;
 	}
 	if (!compute(proc2, PROC2_UNRESTRICTED | PROC2_ENABLE_VPID | PROC2_RDTSCP,

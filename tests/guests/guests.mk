@@ -6,7 +6,7 @@
 # A guest is tests/guests/NAME.c plus any tests/guests/NAME_*.asm, linked
 # with everything in tests/guests/lib/.
 
-GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench
+GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench tsc
 GUESTS += ioclient
 
 GUEST_SRC   := tests/guests
