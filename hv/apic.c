@@ -2,6 +2,7 @@
 
 #include "hv/layout.h"
 #include "hv/log.h"
+#include "hv/percpu.h"
 #include "hv/time.h"
 #include "hv/trap.h"
 #include "hv/x86.h"
@@ -25,10 +26,9 @@ enum {
 #define LVT_MASKED (1u << 16)
 #define DIVIDE_BY_16 0x3
 
+/* Every CPU sees its own local APIC at the same address. */
 static volatile uint32_t *apic_regs;
-/* The deadline the one-shot timer is armed for (0: none): re-arming for
- * the same deadline on every VM entry would cost an MMIO write each time. */
-static uint64_t armed_deadline;
+/* The same bus clock drives every CPU's timer: calibrated once. */
 static uint64_t tsc_per_apic_tick; /* in 1/256 units for precision */
 
 static uint32_t apic_read(unsigned reg)
@@ -43,7 +43,14 @@ static void apic_write(unsigned reg, uint32_t v)
 
 static void timer_interrupt(struct trap_frame *f)
 {
-	armed_deadline = 0;
+	this_cpu()->timer_deadline = 0;
+	apic_eoi();
+}
+
+/* A kick from another CPU (sched_kick): taking it is all it is for, it
+ * ends a HLT or, in guest mode, forces an external-interrupt exit. */
+static void kick_interrupt(struct trap_frame *f)
+{
 	apic_eoi();
 }
 
@@ -91,6 +98,7 @@ bool apic_init(void)
 	apic_regs = phys_to_virt(base & 0xfffff000u);
 	trap_set_handler(APIC_TIMER_VECTOR, timer_interrupt);
 	trap_set_handler(APIC_SPURIOUS_VECTOR, spurious_interrupt);
+	trap_set_handler(APIC_KICK_VECTOR, kick_interrupt);
 	apic_write(APIC_SVR, SVR_ENABLE | APIC_SPURIOUS_VECTOR);
 	calibrate();
 	apic_write(APIC_LVT_TIMER, APIC_TIMER_VECTOR); /* one-shot, unmasked */
@@ -100,13 +108,28 @@ bool apic_init(void)
 	return true;
 }
 
-bool apic_timer_arm(uint64_t deadline_tsc)
+void apic_init_ap(void)
 {
 	if (!apic_regs)
+		return;
+	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
+	apic_write(APIC_SVR, SVR_ENABLE | APIC_SPURIOUS_VECTOR);
+	apic_write(APIC_TIMER_DIVIDE, DIVIDE_BY_16);
+	apic_write(APIC_LVT_TIMER, APIC_TIMER_VECTOR); /* one-shot, unmasked */
+	apic_write(APIC_TIMER_INIT, 0);
+}
+
+bool apic_timer_arm(uint64_t deadline_tsc)
+{
+	struct percpu *pc = this_cpu();
+
+	if (!apic_regs)
 		return false;
-	if (deadline_tsc == armed_deadline)
+	/* Re-arming for the same deadline on every VM entry would cost an
+	 * MMIO write each time. */
+	if (deadline_tsc == pc->timer_deadline)
 		return true;
-	armed_deadline = deadline_tsc;
+	pc->timer_deadline = deadline_tsc;
 	if (!deadline_tsc) {
 		apic_write(APIC_TIMER_INIT, 0);
 		return true;
@@ -135,4 +158,12 @@ void apic_send_ipi(uint32_t apic_id, uint32_t icr_low)
 	apic_write(APIC_ICR_LOW, icr_low);
 	for (int spins = 0; spins < 1000000 && (apic_read(APIC_ICR_LOW) & (1u << 12)); spins++)
 		cpu_relax();
+}
+
+void apic_kick(uint32_t apic_id)
+{
+	/* Fixed delivery, physical destination, level assert (SDM Vol. 3A,
+	 * 11.6.1): the target takes APIC_KICK_VECTOR as soon as its IF is
+	 * set, or exits its guest at once. */
+	apic_send_ipi(apic_id, APIC_ICR_FIXED | APIC_KICK_VECTOR);
 }

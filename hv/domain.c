@@ -5,16 +5,23 @@
 #include "hv/heap.h"
 #include "hv/ipi.h"
 #include "hv/hvm.h"
+#include "hv/ioreq_server.h"
 #include "hv/layout.h"
 #include "hv/log.h"
 #include "hv/mem.h"
+#include "hv/percpu.h"
 #include "hv/sched.h"
+#include "hv/smp.h"
+#include "hv/spinlock.h"
 #include "hv/string.h"
 #include "hv/vcpu.h"
 
+/* domains_lock protects the table and next_domain_id (never held while
+ * waiting for another CPU); vcpu_create_lock makes vCPU creation one at a
+ * time, for the backends' ASID/VPID counters. See docs/ARCHITECTURE.md. */
+static struct spinlock domains_lock, vcpu_create_lock;
 static unsigned next_domain_id; /* dom0, built first, is domain 0 */
-/* Every live domain; the hypervisor runs on one CPU for now, so the
- * hypercalls that walk it need no lock yet. */
+/* Every live domain; each holds one reference for being here. */
 static struct domain *domains[DOMAIN_MAX];
 
 static void free_ram_frames(uint64_t mfn, uint64_t count)
@@ -81,32 +88,123 @@ struct domain *domain_alloc(const char *name)
 
 	if (!d)
 		return 0;
+	spin_lock(&domains_lock);
 	unsigned slot = 0;
 	while (slot < DOMAIN_MAX && domains[slot])
 		slot++;
 	if (slot == DOMAIN_MAX) {
+		spin_unlock(&domains_lock);
 		kfree(d);
 		return 0;
 	}
 	domains[slot] = d;
 	d->id = next_domain_id++;
+	spin_unlock(&domains_lock);
+	d->refs = 1; /* the table's */
+	d->cpu = DOMAIN_CPU_ANY;
 	d->verdict = -1;
+	d->dm_domain = DOMID_NONE;
 	vplatform_init(&d->platform);
 	format_buf(d->name, sizeof(d->name), "%s", name);
 	return d;
 }
 
-struct domain *domain_by_index(unsigned i)
+void domain_get(struct domain *d)
 {
-	return i < DOMAIN_MAX ? domains[i] : 0;
+	__atomic_fetch_add(&d->refs, 1, __ATOMIC_SEQ_CST);
 }
 
-struct domain *domain_by_id(unsigned id)
+/* The last reference: the home CPU let go of every vCPU before the table
+ * dropped its reference (domain_destroy), so nothing runs it any more. */
+static void domain_free(struct domain *d)
 {
-	for (unsigned i = 0; i < DOMAIN_MAX; i++)
-		if (domains[i] && domains[i]->id == id)
-			return domains[i];
-	return 0;
+	ioreq_client_free(d);
+	for (unsigned i = 0; i < d->nr_vcpus; i++) {
+		hvm->vcpu_destroy(d->vcpus[i]);
+		kfree(d->vcpus[i]);
+	}
+	hvm_nested_destroy(&d->npt);
+	p2m_destroy(&d->p2m, free_ram_frames);
+	kfree(d);
+}
+
+void domain_put(struct domain *d)
+{
+	if (__atomic_sub_fetch(&d->refs, 1, __ATOMIC_SEQ_CST) == 0)
+		domain_free(d);
+}
+
+static struct domain *lookup(unsigned i, bool by_id, bool get)
+{
+	struct domain *found = 0;
+
+	spin_lock(&domains_lock);
+	for (unsigned s = by_id ? 0 : i; s < DOMAIN_MAX && !found; s++) {
+		struct domain *d = domains[s];
+		if (d && (!by_id || d->id == i))
+			found = d;
+		if (!by_id)
+			break;
+	}
+	if (found && get)
+		domain_get(found);
+	spin_unlock(&domains_lock);
+	return found;
+}
+
+struct domain *domain_by_index(unsigned i) { return lookup(i, false, false); }
+struct domain *domain_by_id(unsigned id) { return lookup(id, true, false); }
+struct domain *domain_get_by_index(unsigned i) { return lookup(i, false, true); }
+struct domain *domain_get_by_id(unsigned id) { return lookup(id, true, true); }
+
+/* dom0 lives on the boot CPU (its console polling and its end, the end of
+ * the run, are there); others on the CPU asked for, else the least loaded. */
+static void choose_home(struct domain *d)
+{
+	if (d->privileged)
+		d->cpu = 0;
+	else if (d->cpu >= smp_cpu_count())
+		d->cpu = sched_choose_cpu();
+}
+
+/* The vCPUs, built here, are handed to their home CPU (VMX: VMCLEARed on
+ * this one so the home CPU may load them). */
+static int create_vcpus(struct domain *d, unsigned want)
+{
+	int err = 0;
+
+	spin_lock(&vcpu_create_lock);
+	for (unsigned i = 0; i < want && !err; i++) {
+		d->vcpus[i] = vcpu_create(d, i);
+		if (d->vcpus[i])
+			d->nr_vcpus++;
+		else
+			err = -ENOMEM;
+	}
+	spin_unlock(&vcpu_create_lock);
+	domain_loaded(d);
+	return err;
+}
+
+void domain_loaded(struct domain *d)
+{
+	if (d->cpu == this_cpu()->cpu_id || !hvm->vcpu_release)
+		return;
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
+		hvm->vcpu_release(d->vcpus[i]);
+}
+
+void domain_pause(struct domain *d)
+{
+	__atomic_store_n(&d->paused, true, __ATOMIC_SEQ_CST);
+	sched_quiesce(d);
+}
+
+void domain_unpause(struct domain *d)
+{
+	__atomic_store_n(&d->paused, false, __ATOMIC_SEQ_CST);
+	if (d->nr_vcpus)
+		sched_kick(d->vcpus[0]); /* the home CPU may be idle */
 }
 
 int domain_start(struct domain *d)
@@ -118,23 +216,30 @@ int domain_start(struct domain *d)
 		return -ENOMEM;
 	unsigned want = d->nr_vcpus ? d->nr_vcpus : 1;
 	d->nr_vcpus = 0;
-	for (unsigned i = 0; i < want; i++) {
-		d->vcpus[i] = vcpu_create(d, i);
-		if (!d->vcpus[i])
-			return -ENOMEM;
-		d->nr_vcpus++;
+	choose_home(d);
+	if (create_vcpus(d, want))
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		sched_add(d->vcpus[i]);
-	}
 	return 0;
 }
 
 struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpus)
+{
+	return domain_create_on(name, ram_bytes, vcpus, DOMAIN_CPU_ANY);
+}
+
+struct domain *domain_create_on(const char *name, uint64_t ram_bytes, unsigned vcpus,
+				unsigned cpu)
 {
 	struct domain *d = domain_alloc(name);
 
 	if (!d)
 		return 0;
 	d->nr_vcpus = vcpus;
+	d->cpu = cpu;
+	/* Its home CPU must not start it before it is loaded. */
+	d->paused = true;
 	/* Test domains fill their nested tables on demand: every guest then
 	 * also exercises nested faults, including during event delivery. */
 	d->lazy_nested = hvm_nested_lazy();
@@ -149,17 +254,24 @@ struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpu
 
 void domain_destroy(struct domain *d)
 {
-	for (unsigned i = 0; i < DOMAIN_MAX; i++)
-		if (domains[i] == d)
+	bool listed = false;
+
+	/* Its clients stop using its memory (a page set) before it goes. */
+	ioreq_service_gone(d, "was destroyed");
+
+	spin_lock(&domains_lock);
+	for (unsigned i = 0; i < DOMAIN_MAX; i++) {
+		if (domains[i] == d) {
 			domains[i] = 0;
-	for (unsigned i = 0; i < d->nr_vcpus; i++) {
-		sched_remove(d->vcpus[i]);
-		hvm->vcpu_destroy(d->vcpus[i]);
-		kfree(d->vcpus[i]);
+			listed = true;
+		}
 	}
-	hvm_nested_destroy(&d->npt);
-	p2m_destroy(&d->p2m, free_ram_frames);
-	kfree(d);
+	spin_unlock(&domains_lock);
+	if (!listed)
+		return; /* someone else is destroying it */
+	__atomic_store_n(&d->dying, true, __ATOMIC_SEQ_CST);
+	sched_detach_domain(d);
+	domain_put(d);
 }
 
 static void domain_end(struct domain *d, enum domain_state state, const char *what,
@@ -167,10 +279,12 @@ static void domain_end(struct domain *d, enum domain_state state, const char *wh
 {
 	if (d->state != DOMAIN_RUNNING)
 		return;
-	d->state = state;
 	vformat_buf(d->end_reason, sizeof(d->end_reason), fmt, ap);
 	vuart_flush(&d->uart, d->name);
 	log_info("domain %u %s: %s\n", d->id, what, d->end_reason);
+	ioreq_service_gone(d, state == DOMAIN_KILLED ? "was killed" : "stopped");
+	/* Last: a CPU waiting for the end reads the reason after this. */
+	__atomic_store_n(&d->state, state, __ATOMIC_SEQ_CST);
 }
 
 void domain_kill(struct domain *d, const char *fmt, ...)

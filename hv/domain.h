@@ -70,8 +70,9 @@ struct domain {
 struct domain *domain_alloc(const char *name);
 int domain_start(struct domain *d); /* creates nr_vcpus vCPUs (at least 1) */
 
-/* A new, empty domain with `ram_bytes` of RAM at guest-physical 0, nested
- * tables built and one vCPU; NULL (and everything undone) on failure. */
+/* A new, empty, paused domain with `ram_bytes` of RAM at guest-physical 0,
+ * nested tables built and its vCPUs; NULL (and everything undone) on
+ * failure. */
 struct domain *domain_create(const char *name, uint64_t ram_bytes, unsigned vcpus);
 /* The same on home CPU `cpu` (DOMAIN_CPU_ANY: the least loaded). */
 #define DOMAIN_CPU_ANY (~0u)
@@ -90,6 +91,13 @@ struct domain *domain_get_by_index(unsigned i);
 struct domain *domain_get_by_id(unsigned id);
 void domain_get(struct domain *d);
 void domain_put(struct domain *d);
+
+/* A builder on another CPU than d's home (loading an image into a paused
+ * domain that never ran) is done with d's vCPUs: hands them over. */
+void domain_loaded(struct domain *d);
+/* Pause returns once d's home CPU is out of its vCPUs; unpause kicks it. */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
 
 /* Ends the domain from the hypervisor's side, with a reason for the log. */
 void domain_kill(struct domain *d, const char *fmt, ...)

@@ -26,12 +26,16 @@ static int copy_in(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 	return guest_virt_read(v, gva, dst, len, 0, &pf, &addr) == GVA_OK ? 0 : -EFAULT;
 }
 
-/* Another domain dom0 may manage: never itself, never a privileged one. */
+/* Another domain dom0 may manage: never itself, never a privileged one.
+ * The caller holds a reference (domain_put when done): the domain may run
+ * on another CPU, and another hypercall could destroy it meanwhile. */
 static struct domain *managed_domain(struct vcpu *v, uint64_t domid)
 {
-	struct domain *d = domid <= UINT32_MAX ? domain_by_id((unsigned)domid) : 0;
-	if (!d || d == v->dom || d->privileged)
+	struct domain *d = domid <= UINT32_MAX ? domain_get_by_id((unsigned)domid) : 0;
+	if (d && (d == v->dom || d->privileged)) {
+		domain_put(d);
 		return 0;
+	}
 	return d;
 }
 
@@ -51,22 +55,20 @@ int64_t domctl_create(struct vcpu *v, const uint64_t args[6])
 		return -ENOMEM;
 	struct domain *d = domain_create(cfg.name, bytes, cfg.vcpus);
 	if (!d)
-		return -ENOMEM;
-	d->paused = true; /* runs once loaded and unpaused */
+		return -ENOMEM; /* created paused: runs once loaded and unpaused */
 	log_info("domain %u (%s): created by domain %u, %llu MiB\n", d->id, d->name,
 		 v->dom->id, (unsigned long long)(bytes >> 20));
 	return d->id;
 }
 
-int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
+/* Loads into `d`, paused and never started: its home CPU does not touch
+ * it, so this CPU may (and hands its vCPUs back after, domain_loaded). */
+static int load_into(struct vcpu *v, struct domain *d, const uint64_t args[6])
 {
-	struct domain *d = managed_domain(v, args[0]);
 	uint64_t len = args[2];
 	char cmdline[KESTREL_CMDLINE_MAX];
 	const char *why = 0;
 
-	if (!d)
-		return -ESRCH;
 	/* Only into a domain that has not started: loading resets vCPU 0. */
 	if (d->state != DOMAIN_RUNNING || !d->paused || d->vcpus[0]->stats.exits)
 		return -EBUSY;
@@ -88,10 +90,22 @@ int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
 	int err = copy_in(v, image, args[1], len);
 	if (!err) {
 		err = guest_boot_multiboot(d, image, len, cmdline, &why);
+		domain_loaded(d);
 		if (err)
 			log_info("domain %u (%s): image refused: %s\n", d->id, d->name, why);
 	}
 	kfree(image);
+	return err;
+}
+
+int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
+{
+	struct domain *d = managed_domain(v, args[0]);
+
+	if (!d)
+		return -ESRCH;
+	int err = load_into(v, d, args);
+	domain_put(d);
 	return err;
 }
 
@@ -102,8 +116,10 @@ int64_t domctl_destroy(struct vcpu *v, const uint64_t args[6])
 	if (!d)
 		return -ESRCH;
 	log_info("domain %u (%s): destroyed by domain %u\n", d->id, d->name, v->dom->id);
-	vuart_flush(&d->uart, d->name);
+	/* Stopped on its home CPU first; its memory goes with our reference. */
 	domain_destroy(d);
+	vuart_flush(&d->uart, d->name);
+	domain_put(d);
 	return 0;
 }
 
@@ -113,7 +129,8 @@ int64_t domctl_pause(struct vcpu *v, const uint64_t args[6])
 
 	if (!d)
 		return -ESRCH;
-	d->paused = true;
+	domain_pause(d);
+	domain_put(d);
 	return 0;
 }
 
@@ -123,6 +140,7 @@ int64_t domctl_unpause(struct vcpu *v, const uint64_t args[6])
 
 	if (!d)
 		return -ESRCH;
-	d->paused = false;
+	domain_unpause(d);
+	domain_put(d);
 	return 0;
 }

@@ -46,6 +46,7 @@ struct percpu {
 	struct vcpu *current;    /* the vCPU this CPU runs (or last ran) */
 	unsigned cpu_id;
 	uint32_t apic_id;
+	uint64_t timer_deadline; /* TSC the LAPIC timer is armed for, 0: none */
 	uint64_t gdt[GDT_ENTRIES];
 	struct tss tss;
 	uint8_t ist_stacks[IST_COUNT][IST_STACK_SIZE] __attribute__((aligned(16)));

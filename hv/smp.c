@@ -8,6 +8,7 @@
 #include "hv/madt.h"
 #include "hv/mem.h"
 #include "hv/percpu.h"
+#include "hv/sched.h"
 #include "hv/string.h"
 #include "hv/time.h"
 #include "hv/trap.h"
@@ -24,7 +25,19 @@ struct ap_mailbox {
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[], ap_mailbox[];
 extern uint64_t boot_pml4[512];
 
+/* CPUs 0..cpus_online-1 are up; cpu_table[] is filled before the count grows. */
 static volatile unsigned cpus_online = 1;
+static struct percpu *cpu_table[MAX_CPUS] = { &bsp_percpu };
+
+unsigned smp_cpu_count(void)
+{
+	return __atomic_load_n(&cpus_online, __ATOMIC_ACQUIRE);
+}
+
+struct percpu *smp_cpu(unsigned id)
+{
+	return id < MAX_CPUS ? cpu_table[id] : 0;
+}
 
 static const void *firmware_phys(void *ctx, uint64_t pa, size_t len)
 {
@@ -41,18 +54,22 @@ static void delay_us(uint64_t us)
 }
 
 /* Where an AP lands, on its own stack, in long mode, on the hypervisor's
- * page tables: per-CPU data, descriptor tables, virtualization, then idle. */
+ * page tables: per-CPU data, descriptor tables, its APIC, virtualization,
+ * then the scheduler, for the domains homed here. */
 __attribute__((noreturn)) void ap_entry(struct percpu *pc);
 void ap_entry(struct percpu *pc)
 {
-	percpu_init(pc, pc->cpu_id);
+	uint32_t apic_id = pc->apic_id;
+
+	percpu_init(pc, pc->cpu_id); /* clears the structure */
+	pc->apic_id = apic_id;       /* where kicks for this CPU go */
 	idt_load();
 	int err = hvm ? hvm->cpu_enable(pc) : 0;
 	if (err)
 		log_err("smp: CPU %u: could not enable %s (%d)\n", pc->cpu_id, hvm->name, err);
+	apic_init_ap();
 	__atomic_fetch_add(&cpus_online, 1, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ volatile("sti; hlt" ::: "memory");
+	sched_cpu_loop();
 }
 
 static bool start_ap(uint32_t apic_id, unsigned cpu_id)
@@ -68,6 +85,7 @@ static bool start_ap(uint32_t apic_id, unsigned cpu_id)
 	}
 	pc->cpu_id = cpu_id;
 	pc->apic_id = apic_id;
+	cpu_table[cpu_id] = pc;
 	struct ap_mailbox *mb = phys_to_virt(AP_TRAMPOLINE_BASE + (ap_mailbox - ap_trampoline_start));
 	*mb = (struct ap_mailbox){ read_cr3(), (uint64_t)(stack + AP_STACK_SIZE), (uint64_t)pc,
 				   (uint64_t)ap_entry };
@@ -96,6 +114,8 @@ unsigned smp_boot_aps(void)
 	struct madt_cpus cpus;
 	const uint16_t *bda_ebda = phys_to_virt(0x40e);
 	uint32_t bsp_apic = cpuid(1, 0).ebx >> 24;
+
+	bsp_percpu.apic_id = bsp_apic;
 
 	if (madt_find_cpus(firmware_phys, 0, (uint64_t)*bda_ebda << 4, &cpus)) {
 		log_info("smp: no ACPI MADT: running on the boot CPU only\n");
