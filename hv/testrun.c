@@ -2,6 +2,7 @@
 
 #include "hv/cmdline.h"
 #include "hv/domain.h"
+#include "hv/domcycle.h"
 #include "hv/format.h"
 #include "hv/guest_boot.h"
 #include "hv/heap.h"
@@ -283,6 +284,14 @@ void testrun(const struct boot_info *bi)
 	unsigned passed = 0, failed = 0;
 
 	for (unsigned i = 0; i < bi->module_count;) {
+		struct test_module t;
+		bool ok;
+		parse_module_string(bi->modules[i].string, &t);
+		if (domcycle_run(&bi->modules[i], t.cmdline, &ok)) {
+			ok ? passed++ : failed++;
+			i++;
+			continue;
+		}
 		unsigned n = group_size(bi, i);
 		run_tests(bi, i, n, &passed, &failed);
 		i += n;

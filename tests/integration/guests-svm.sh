@@ -27,3 +27,22 @@ if expect_qemu_status svm-guests-smp2-run 0 &&
 	expect_log svm-guests-smp2-run 'vCPU 0 starts on CPU 1' 'vCPU 0 starts on CPU 0'; then
 	pass svm-guests-smp2-run
 fi
+
+# Two domains at the same time on two CPUs (module option `together`): the
+# scheduler counts, per CPU, the slices begun while the other CPU was in a
+# guest; both counts must be non-zero, which cannot happen if everything
+# ran on one CPU. Then 1000 domain create/load/run/destroy cycles on both
+# CPUs (some destroyed while running on the other CPU) must give back
+# every frame and heap block (`cycles=`, hv/domcycle.c).
+t=svm-smp2-together
+qemu_boot $t 180 -smp 2 -m 512 -kernel build/hv32.elf -append "exit=qemu test" \
+	-initrd "build/guests/apic_hammer.elf together,build/guests/io.elf together,build/guests/hostile.elf cycles=1000"
+if expect_qemu_status $t 0 &&
+	expect_log $t 'test apic_hammer: PASS' 'test io: PASS' \
+		'sched: domain [0-9]+ \(apic_hammer\) vCPU 0 starts on CPU [01]' \
+		'sched: domain [0-9]+ \(io\) vCPU 0 starts on CPU [01]' \
+		'sched: CPU 0 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
+		'sched: CPU 1 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
+		'test domain-cycles: PASS \(1000 of 1000 .* on 2 CPUs, [1-9][0-9]* destroyed while running'; then
+	pass $t
+fi
