@@ -33,7 +33,7 @@ bochs_boot() {
 	local rc="$LOGDIR/$name.bochsrc" dbg="$LOGDIR/$name.dbg"
 	cat > "$rc" <<RC
 megs: 256
-cpu: model=$model, count=1, ips=200000000
+cpu: model=$model, count=${BOCHS_CPUS:-1}, ips=200000000
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/bochs/VGABIOS-lgpl-latest
 ata0-master: type=cdrom, path=$iso, status=inserted

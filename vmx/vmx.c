@@ -211,6 +211,7 @@ void vmx_load_vmcs(struct vcpu *v)
 	if (vmptrld(vx->vmcs_pa))
 		log_err("vmx: VMPTRLD %#llx failed\n", (unsigned long long)vx->vmcs_pa);
 	current_vmcs[cpu] = vx->vmcs_pa;
+	vx->active_cpu = cpu + 1;
 	/* First load on this CPU (the vCPU was built on another one): the
 	 * host state names this CPU's GS base, TSS and stacks, and this CPU
 	 * may hold translations of an earlier user of the same EPT root. */
@@ -234,11 +235,13 @@ static void vmx_vcpu_release(struct vcpu *v)
 	struct vmx_vcpu *vx = to_vmx(v);
 	unsigned cpu = this_cpu()->cpu_id;
 
-	if (!vx)
+	if (!vx || !vx->active_cpu)
+		return; /* not loaded anywhere since its last release */
+	if (vx->active_cpu != cpu + 1) {
+		log_err("vmx: vCPU released on CPU %u, but its VMCS is active on CPU %u\n", cpu,
+			vx->active_cpu - 1);
 		return;
-	if (vx->host_cpu && vx->host_cpu != cpu + 1)
-		log_err("vmx: vCPU released on CPU %u, but its VMCS is on CPU %u\n", cpu,
-			vx->host_cpu - 1);
+	}
 	if (lazy_msr_owner[cpu] == vx) {
 		for (unsigned i = 0; i < LAZY_MSR_COUNT; i++)
 			vx->lazy_msr[i] = rdmsr(lazy_msrs[i]);
@@ -247,6 +250,7 @@ static void vmx_vcpu_release(struct vcpu *v)
 	vmclear(vx->vmcs_pa);
 	if (current_vmcs[cpu] == vx->vmcs_pa)
 		current_vmcs[cpu] = 0;
+	vx->active_cpu = 0;
 	vx->launched = false;
 }
 

@@ -26,6 +26,8 @@ struct vmx_vcpu {
 	uint64_t lazy_msr[LAZY_MSR_COUNT];
 	bool flush_pending;          /* INVEPT/INVVPID before the next entry */
 	unsigned host_cpu;           /* the CPU its host state is for, +1 (0: none) */
+	unsigned active_cpu;         /* the CPU it is active on (loaded, not yet
+				      * VMCLEARed), +1 (0: none) */
 };
 
 /* What the capability MSRs allow, and the controls computed from them. */

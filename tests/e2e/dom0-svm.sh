@@ -29,6 +29,19 @@ if expect_qemu_status $t 0 &&
 	pass $t
 fi
 
+# The same self-test on two CPUs: dom0 stays on CPU 0, the domains it
+# creates are homed on CPU 1, and the I/O client there is served by hvdm in
+# dom0 across CPUs (kick IPIs, destroy waiting for the home CPU).
+t=dom0-svm-smp2
+qemu_boot $t 300 -smp 2 -m 1024 -kernel build/hv32.elf -append "exit=qemu" \
+	-initrd "cache/dom0/vmlinuz console=ttyS0 kestrel.selftest=1,build/dom0/initramfs.cpio.gz"
+if expect_qemu_status $t 0 &&
+   expect_log $t 'smp: 2 CPUs online' 'domain 0 \(Domain-0\) vCPU 0 starts on CPU 0' \
+	'\(io1\) vCPU 0 starts on CPU 1' '\[io1\] ioclient: verdict 0' 'DOM0-SELFTEST: PASS' \
+	'domain 0 stopped: powered off through ACPI \(S5\)'; then
+	pass $t
+fi
+
 # A dom0 kernel that is not a kernel: refused with a reason, no crash.
 t=dom0-bad-kernel
 qemu_boot $t 30 -m 512 -kernel build/hv32.elf -append "exit=qemu" \

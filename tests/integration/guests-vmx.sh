@@ -36,3 +36,30 @@ if [ "$st" = 0 ] && grep -q 'Shutdown port: shutdown requested' "$BOCHS_OUT"; th
 else
 	fail vmx-guests-run "hypervisor status '$st', bochs rc $RC (log $LOG, $BOCHS_OUT)"
 fi
+
+# Two CPUs under Bochs VMX: two guests together on both CPUs (each CPU must
+# begin slices while the other is in a guest), a two-vCPU guest, and
+# domain create/destroy cycles across the CPUs (VMCSs built on the boot
+# CPU, VMCLEARed there and loaded on the home CPU; destroyed while active
+# there). Fewer cycles than under QEMU: Bochs is slow.
+iso=build/test-vmx-smp2.iso
+if scripts/mkiso.sh "$iso" build/hv.elf 0 "exit=bochs test" \
+	build/guests/apic_hammer.elf "apic_hammer together" build/guests/io.elf "io together" \
+	build/guests/smp.elf "smp vcpus=2" build/guests/hostile.elf "hostile cycles=40"; then
+	t=vmx-smp2-together
+	BOCHS_CPUS=2 bochs_boot $t 400 "$iso"
+	if [ "$(hv_status)" = 0 ] &&
+		expect_log $t 'smp: 2 CPUs online' 'vmx: enabled on CPU 1' \
+			'test apic_hammer: PASS' 'test io: PASS' 'test smp: PASS' \
+			'sched: CPU 0 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
+			'sched: CPU 1 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
+			'test domain-cycles: PASS \(40 of 40 .* on 2 CPUs'; then
+		if grep -a -q 'vmx: vCPU released on CPU' "$LOG"; then
+			fail $t "a VMCS was released on the wrong CPU (log $LOG)"
+		else
+			pass $t
+		fi
+	fi
+else
+	fail vmx-smp2-together "mkiso failed"
+fi
