@@ -25,7 +25,9 @@ struct svm_features svm_features;
 static uint64_t host_vmcb_pa[MAX_CPUS];
 /* Shared by all vCPUs: every port and (nearly) every MSR intercepted. */
 static uint64_t iopm_pa, msrpm_pa;
-static uint32_t next_asid = 1;
+/* Per physical CPU: the next ASID and its generation (see assign_asid). */
+static uint32_t next_asid[MAX_CPUS];
+static uint64_t asid_generation[MAX_CPUS];
 
 static bool svm_detect(const char **why)
 {
@@ -97,11 +99,25 @@ static int svm_cpu_enable(struct percpu *pc)
 	return 0;
 }
 
-static uint32_t allocate_asid(void)
+/* ASIDs tag TLB entries per CPU (APM Vol. 2, 15.16): each CPU hands them
+ * out in generations, KVM's way. A vCPU keeps its ASID while it runs on
+ * the CPU and generation it got it in; when a CPU runs out it starts a
+ * new generation with a full flush, and every vCPU takes a fresh ASID at
+ * its next VMRUN there. An ASID is never shared within a generation. */
+static void assign_asid(struct svm_vcpu *sv)
 {
-	if (next_asid >= svm_features.nasids)
-		next_asid = 1; /* reused: the first VMRUN flushes everything */
-	return next_asid++;
+	unsigned cpu = this_cpu()->cpu_id;
+
+	if (sv->asid_cpu == cpu + 1 && sv->asid_gen == asid_generation[cpu])
+		return;
+	if (next_asid[cpu] == 0 || next_asid[cpu] >= svm_features.nasids) {
+		asid_generation[cpu]++;
+		next_asid[cpu] = 1;
+		sv->tlb_control = TLB_FLUSH_ALL; /* every old tag on this CPU goes */
+	}
+	sv->vmcb->control.asid = next_asid[cpu]++;
+	sv->asid_cpu = cpu + 1;
+	sv->asid_gen = asid_generation[cpu];
 }
 
 static void set_intercepts(struct vmcb *vmcb)
@@ -164,8 +180,7 @@ static int svm_vcpu_create(struct vcpu *v)
 	sv->vmcb = phys_to_virt(vmcb_pa);
 	set_intercepts(sv->vmcb);
 	set_reset_state(sv->vmcb);
-	sv->vmcb->control.asid = allocate_asid();
-	sv->tlb_control = TLB_FLUSH_ALL;
+	sv->tlb_control = TLB_FLUSH_ALL; /* its ASID comes at its first VMRUN */
 	v->arch = sv;
 	return 0;
 }
@@ -223,6 +238,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 		vmcb->control.event_inj = encode_event(&v->pending);
 		v->pending.valid = false;
 	}
+	assign_asid(sv);
 	vmcb->control.tlb_control = sv->tlb_control;
 	sv->tlb_control = 0;
 	tpr_to_vmcb(v, &vmcb->control);

@@ -13,6 +13,8 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa;
 	uint8_t tlb_control; /* for the next VMRUN */
+	unsigned asid_cpu;   /* the CPU (+1) and generation its ASID is from */
+	uint64_t asid_gen;
 	uint64_t guest_efer; /* what the guest sees; the VMCB may differ */
 };
 
