@@ -18,7 +18,7 @@
 
 /* domains_lock protects the table and next_domain_id (never held while
  * waiting for another CPU); vcpu_create_lock makes vCPU creation one at a
- * time, for the backends' ASID/VPID counters. See docs/ARCHITECTURE.md. */
+ * time, for VMX's VPID counter. See docs/ARCHITECTURE.md. */
 static struct spinlock domains_lock, vcpu_create_lock;
 static unsigned next_domain_id; /* dom0, built first, is domain 0 */
 /* Every live domain; each holds one reference for being here. */

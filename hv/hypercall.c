@@ -114,15 +114,18 @@ static int64_t hc_domain_list(struct vcpu *v, const uint64_t args[6])
 	struct kestrel_domain_info info;
 	uint64_t count = 0;
 
+	/* A reference while reading: the domain may run (and end) on another
+	 * CPU; the fields read are single words, so a snapshot is enough. */
 	for (unsigned i = 0; i < DOMAIN_MAX; i++) {
-		struct domain *d = domain_by_index(i);
+		struct domain *d = domain_get_by_index(i);
 		if (!d)
 			continue;
-		if (count < args[1]) {
+		if (count < args[1])
 			domain_info(d, &info);
-			if (copy_to_guest(v, args[0] + count * sizeof(info), &info, sizeof(info)))
-				return -EFAULT;
-		}
+		domain_put(d);
+		if (count < args[1] &&
+		    copy_to_guest(v, args[0] + count * sizeof(info), &info, sizeof(info)))
+			return -EFAULT;
 		count++;
 	}
 	return (int64_t)count;
@@ -131,11 +134,12 @@ static int64_t hc_domain_list(struct vcpu *v, const uint64_t args[6])
 static int64_t hc_domain_info(struct vcpu *v, const uint64_t args[6])
 {
 	struct kestrel_domain_info info;
-	struct domain *d = args[0] <= UINT32_MAX ? domain_by_id((unsigned)args[0]) : 0;
+	struct domain *d = args[0] <= UINT32_MAX ? domain_get_by_id((unsigned)args[0]) : 0;
 
 	if (!d)
 		return -ESRCH;
 	domain_info(d, &info);
+	domain_put(d);
 	return copy_to_guest(v, args[1], &info, sizeof(info)) ? -EFAULT : 0;
 }
 
