@@ -193,6 +193,11 @@ int main(int argc, char *argv[])
 	s.ring_entries = entries;
 	s.flags = KESTREL_IOREQ_DEAD_KILL;
 	r = hv_ioreq_setup(m.fd, &s, &step);
+	if (r == -ENODEV && strcmp(step, "/dev/hv") == 0) {
+		fprintf(stderr, "hvdm: domain %" PRIu32 ": set up the ring: hvdev has no event "
+			"interrupt (its load message in dmesg says why; hvdev.gsi=N)\n", m.client);
+		return HVDM_EXIT_FAIL;
+	}
 	if (r) {
 		snprintf(what, sizeof(what), "domain %" PRIu32 ": set up the ring: %s", m.client, step);
 		return die(what, r);
