@@ -274,10 +274,32 @@ void domain_destroy(struct domain *d)
 	domain_put(d);
 }
 
+#define END_REQ_CLAIMED 0x100u
+#define END_REQ_READY 0x200u
+
+/* Another CPU ends a domain its home CPU may be running: the reason goes
+ * in a buffer of its own, claimed once, then the home CPU is kicked and
+ * applies it at its next pass (domain_apply_end_request). */
+static bool request_end(struct domain *d, enum domain_state state, const char *fmt, va_list ap)
+{
+	unsigned none = 0;
+
+	if (d->cpu >= MAX_CPUS || d->cpu == this_cpu()->cpu_id ||
+	    !__atomic_load_n(&d->vcpus_queued, __ATOMIC_SEQ_CST))
+		return false; /* nobody else runs it: end it here */
+	if (__atomic_compare_exchange_n(&d->end_request, &none, END_REQ_CLAIMED, false,
+					__ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) {
+		vformat_buf(d->end_request_reason, sizeof(d->end_request_reason), fmt, ap);
+		__atomic_store_n(&d->end_request, END_REQ_READY | (unsigned)state, __ATOMIC_SEQ_CST);
+		sched_kick(d->vcpus[0]);
+	}
+	return true;
+}
+
 static void domain_end(struct domain *d, enum domain_state state, const char *what,
 		       const char *fmt, va_list ap)
 {
-	if (d->state != DOMAIN_RUNNING)
+	if (d->state != DOMAIN_RUNNING || request_end(d, state, fmt, ap))
 		return;
 	vformat_buf(d->end_reason, sizeof(d->end_reason), fmt, ap);
 	vuart_flush(&d->uart, d->name);
@@ -285,6 +307,18 @@ static void domain_end(struct domain *d, enum domain_state state, const char *wh
 	ioreq_service_gone(d, state == DOMAIN_KILLED ? "was killed" : "stopped");
 	/* Last: a CPU waiting for the end reads the reason after this. */
 	__atomic_store_n(&d->state, state, __ATOMIC_SEQ_CST);
+}
+
+void domain_apply_end_request(struct domain *d)
+{
+	unsigned req = __atomic_load_n(&d->end_request, __ATOMIC_SEQ_CST);
+
+	if (!(req & END_REQ_READY))
+		return;
+	if ((req & 0xff) == DOMAIN_KILLED)
+		domain_kill(d, "%s", d->end_request_reason);
+	else
+		domain_finish(d, "%s", d->end_request_reason);
 }
 
 void domain_kill(struct domain *d, const char *fmt, ...)

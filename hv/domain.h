@@ -49,6 +49,10 @@ struct domain {
 	bool dying;            /* destroy has begun: never scheduled again */
 	unsigned vcpus_queued; /* vCPUs still in the home CPU's run queue */
 	bool end_when_stuck;   /* a test domain: halted for good, it finishes */
+	/* Ended from another CPU: END_REQ_READY | state, applied by the home
+	 * CPU with this reason (domain_end; 0: no request). */
+	unsigned end_request;
+	char end_request_reason[96];
 
 	struct mmio_region mmio[MMIO_MAX_REGIONS];
 	unsigned mmio_count;
@@ -99,7 +103,12 @@ void domain_loaded(struct domain *d);
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 
-/* Ends the domain from the hypervisor's side, with a reason for the log. */
+/* The home CPU applies an end another CPU asked for (hv/sched.c). */
+void domain_apply_end_request(struct domain *d);
+
+/* Ends the domain from the hypervisor's side, with a reason for the log.
+ * From another CPU than its home, the end is handed to the home CPU (it
+ * owns the vUART and may be running the domain) and happens shortly. */
 void domain_kill(struct domain *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* Ends the domain at the guest's own request (verdict, halt). */

@@ -95,13 +95,16 @@ static void dequeue(struct runqueue *rq, unsigned i)
 	__atomic_fetch_sub(&d->vcpus_queued, 1, __ATOMIC_SEQ_CST);
 }
 
-/* Owner only: lets go of every vCPU of a dying domain. */
+/* Owner only: lets go of every vCPU of a dying domain, and ends those
+ * another CPU asked to end. */
 static void reap(struct runqueue *rq)
 {
 	for (unsigned i = 0; i < SCHED_MAX_VCPUS; i++) {
 		struct vcpu *v = LOAD(rq->slot[i]);
 		if (v && LOAD(v->dom->dying))
 			dequeue(rq, i);
+		else if (v && LOAD(v->dom->end_request))
+			domain_apply_end_request(v->dom);
 	}
 }
 
@@ -109,7 +112,8 @@ static void reap(struct runqueue *rq)
  * CPUs change `paused` and `dying`, then look at rq->running). */
 static bool domain_runnable(struct domain *d)
 {
-	return LOAD(d->state) == DOMAIN_RUNNING && !LOAD(d->paused) && !LOAD(d->dying);
+	return LOAD(d->state) == DOMAIN_RUNNING && !LOAD(d->paused) && !LOAD(d->dying) &&
+	       !LOAD(d->end_request);
 }
 
 static bool may_run(struct vcpu *v)
