@@ -116,7 +116,7 @@ test_grub_entry grub-multiboot1 1 multiboot1
 test_bochs_iso
 
 # Host SMP: the CPUs in the firmware's MADT come up, each with SVM on, and
-# guests still run (on the boot CPU).
+# a guest runs on the CPU chosen as its home.
 test_smp_boot() {
 	local t=smp-4-cpus
 	qemu_boot $t 60 -smp 4 -m 512 -kernel $HV32 -append "exit=qemu test" \
