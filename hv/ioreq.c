@@ -116,8 +116,9 @@ static void server_mark_dead(struct ioreq_server *s, struct domain *client, cons
 	if (s->dead)
 		return;
 	s->dead = true;
-	log_warn("domain %u: device model domain %u %s; %s\n", client->id, s->service, why,
-		 policy_words(s));
+	if (client->state == DOMAIN_RUNNING)
+		log_warn("domain %u: device model domain %u %s; %s\n", client->id, s->service,
+			 why, policy_words(s));
 	for (unsigned i = 0; i < client->nr_vcpus; i++) {
 		struct vcpu *v = client->vcpus[i];
 		if (!__atomic_load_n(&v->io.waiting, __ATOMIC_ACQUIRE))

@@ -216,10 +216,11 @@ static void run_group(struct test_guest *g, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		if (g[i].d->dm_domain == DOMID_NONE) /* its service unpauses a client */
 			domain_unpause(g[i].d);
+	for (unsigned i = 0; i < n; i++)
+		if (!g[i].client) /* services serve until their clients are done */
+			sched_run_until_done(g[i].d);
 	for (unsigned i = 0; i < n; i++) {
 		struct domain *d = g[i].d;
-		if (!g[i].client)
-			sched_run_until_done(d);
 		g[i].ok = g[i].client ? service_ok(&g[i]) : outcome_ok(d, g[i].t.expect);
 		log_info("test %s: %s (%s; %llu exits)\n", g[i].t.name, g[i].ok ? "PASS" : "FAIL",
 			 d->state == DOMAIN_RUNNING ? "still serving" : d->end_reason,

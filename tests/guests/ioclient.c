@@ -33,6 +33,7 @@ enum failure {
 	FAIL_ROUTE_REFUSED,
 	FAIL_DEATH_UNSEEN,
 	FAIL_DEAD_READS,
+	FAIL_REP_INS_FRESH,
 };
 
 #define POSTED_WRITES 1000u
@@ -66,6 +67,13 @@ static void ports(void)
 	__asm__ volatile("rep insl" : "+D"(dst), "+c"(n) : "d"(ECHODEV_SCRATCH) : "memory");
 	check(in[0] == 0xfeedf00d && in[3] == 0xfeedf00d && n == 0, FAIL_REP_INS,
 	      "rep insd: four reads of the scratch register");
+	/* Each element is its own request: the served counter moves by one
+	 * between them (an answer replayed twice would repeat a value). */
+	dst = in;
+	n = 4;
+	__asm__ volatile("rep insl" : "+D"(dst), "+c"(n) : "d"(ECHODEV_SERVED) : "memory");
+	check(in[1] == in[0] + 1 && in[2] == in[1] + 1 && in[3] == in[2] + 1, FAIL_REP_INS_FRESH,
+	      "rep insd of the served counter: %u %u %u %u", in[0], in[1], in[2], in[3]);
 }
 
 /* More writes than the posted ring holds: the overflow goes through the

@@ -102,8 +102,8 @@ static void set_up(void)
 		       cmdline_has("policy=float") ? KESTREL_IOREQ_DEAD_FLOAT : KESTREL_IOREQ_DEAD_KILL);
 	check(r == 0, FAIL_SETUP, "request rings set up for domain %llu: %lld",
 	      (unsigned long long)client, (long long)r);
-	check(ioreq_service_attach(&svc, pageset, sizeof(pageset)) == IOREQ_OK, FAIL_ATTACH,
-	      "page set attached (%u slots)", svc.vcpu_slots);
+	int attached = ioreq_service_attach(&svc, pageset, sizeof(pageset));
+	check(attached == IOREQ_OK, FAIL_ATTACH, "page set attached (%u slots)", svc.vcpu_slots);
 	bool routed =
 		hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, ECHODEV_PORT_BASE, ECHODEV_PORT_LAST, 0, 0) == 0 &&
 		hc(KHC_IOREQ_ROUTE, client, IOREQ_TYPE_PORT, ECHODEV_POSTED_BASE, ECHODEV_POSTED_LAST,
@@ -143,8 +143,11 @@ static void serve(void)
 		maybe_die();
 		ioreq_slot_finish(&svc, i, seq, data);
 		int64_t r = hc(KHC_IOREQ_COMPLETE, client, i, 0, 0, 0, 0);
-		if (!check(r == 0, FAIL_COMPLETE, "completion of vCPU %u's request: %lld", i, (long long)r))
+		if (r != 0) {
+			check(false, FAIL_COMPLETE, "completion of vCPU %u's request: %lld", i,
+			      (long long)r);
 			guest_exit(first_failure());
+		}
 	}
 }
 
