@@ -157,10 +157,9 @@ void sched_yield_to(struct vcpu *v)
  * already made sure it will not enter one again (paused or dying). */
 void sched_quiesce(struct domain *d)
 {
+	if (d->cpu >= MAX_CPUS || d->cpu == this_cpu()->cpu_id)
+		return; /* never started, or this CPU is here, so not in d's guest */
 	struct runqueue *rq = &runqueues[d->cpu];
-
-	if (d->cpu == this_cpu()->cpu_id)
-		return; /* this CPU is here, so not in d's guest */
 	for (unsigned spins = 0; LOAD(rq->running) == d; spins++) {
 		if (spins % KICK_RETRY_SPINS == 0)
 			kick_cpu(d->cpu);
