@@ -24,7 +24,7 @@ int event_unbind(struct domain *d, unsigned port)
 {
 	if (port >= KESTREL_EVENT_PORTS || !d->events.ports[port].bound)
 		return -EINVAL;
-	if (d->events.ports[port].users)
+	if (__atomic_load_n(&d->events.ports[port].users, __ATOMIC_ACQUIRE))
 		return -EBUSY;
 	d->events.ports[port].bound = false;
 	__atomic_fetch_and(&d->events.pending, ~(1ull << port), __ATOMIC_RELAXED);
@@ -63,8 +63,11 @@ void event_deliver(struct domain *d)
 
 int64_t event_hc_bind(struct vcpu *v, const uint64_t args[6])
 {
-	if (args[0] > UINT32_MAX || !domain_by_id((unsigned)args[0]))
+	struct domain *peer = args[0] <= UINT32_MAX ? domain_get_by_id((unsigned)args[0]) : 0;
+
+	if (!peer)
 		return -ESRCH;
+	domain_put(peer); /* only its id is kept */
 	if (args[0] == v->dom->id || args[1] > KESTREL_EVENT_MAX_GSI)
 		return -EINVAL;
 	return event_bind(v->dom, (unsigned)args[0], (unsigned)args[1]);
@@ -72,13 +75,15 @@ int64_t event_hc_bind(struct vcpu *v, const uint64_t args[6])
 
 int64_t event_hc_notify(struct vcpu *v, const uint64_t args[6])
 {
-	struct domain *d = args[0] <= UINT32_MAX ? domain_by_id((unsigned)args[0]) : 0;
+	struct domain *d = args[0] <= UINT32_MAX ? domain_get_by_id((unsigned)args[0]) : 0;
+	int err = d && d->state == DOMAIN_RUNNING ? 0 : -ESRCH;
 
-	if (!d || d->state != DOMAIN_RUNNING)
-		return -ESRCH;
-	if (args[1] >= KESTREL_EVENT_PORTS)
-		return -EINVAL;
-	return event_notify(d, (unsigned)args[1], v->dom->id);
+	if (!err)
+		err = args[1] < KESTREL_EVENT_PORTS ? event_notify(d, (unsigned)args[1], v->dom->id)
+						    : -EINVAL;
+	if (d)
+		domain_put(d);
+	return err;
 }
 
 int64_t event_hc_unbind(struct vcpu *v, const uint64_t args[6])

@@ -20,7 +20,8 @@ struct event_port {
 	bool bound;
 	uint8_t gsi;     /* interrupt line raised in the owner */
 	unsigned peer;   /* the domain allowed to notify */
-	unsigned users;  /* request rings announcing on this port */
+	unsigned users;  /* request rings announcing on this port (atomic: a
+			  * client's end drops it from another CPU) */
 };
 
 struct event_table {

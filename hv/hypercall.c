@@ -182,8 +182,11 @@ static bool caller_allowed(const struct vcpu *v, enum hc_caller who, uint64_t ta
 		return true;
 	if (who == HC_PRIVILEGED)
 		return false;
-	const struct domain *d = target <= UINT32_MAX ? domain_by_id((unsigned)target) : 0;
-	return d && d->dm_domain == v->dom->id;
+	struct domain *d = target <= UINT32_MAX ? domain_get_by_id((unsigned)target) : 0;
+	bool dm = d && d->dm_domain == v->dom->id;
+	if (d)
+		domain_put(d);
+	return dm;
 }
 
 void hypercall_dispatch(struct vcpu *v)

@@ -140,10 +140,13 @@ static void kick_all(struct domain *d)
  * the CPU at once (direct switch) when it runs here. */
 static void announce(const struct ioreq_server *s, bool wait)
 {
-	struct domain *svc = domain_by_id(s->service);
+	struct domain *svc = domain_get_by_id(s->service);
 
-	if (svc && event_notify(svc, s->port, s->client) == 0 && wait)
+	if (!svc)
+		return;
+	if (event_notify(svc, s->port, s->client) == 0 && wait)
 		sched_yield_to(svc->vcpus[0]);
+	domain_put(svc);
 }
 
 static enum ioreq_outcome dead_access(struct vcpu *v, const struct ioreq_server *s,
@@ -236,14 +239,16 @@ bool ioreq_resume(struct vcpu *v)
 void ioreq_service_gone(struct domain *d, const char *how)
 {
 	for (unsigned i = 0; i < DOMAIN_MAX; i++) {
-		struct domain *c = domain_by_index(i);
+		struct domain *c = domain_get_by_index(i);
 		struct ioreq_server *s = c ? c->ioreq : 0;
-		if (!s || s->service != d->id)
-			continue;
-		spin_lock(&s->lock);
-		server_mark_dead(s, c, how);
-		spin_unlock(&s->lock);
-		kick_all(c);
+		if (s && s->service == d->id) {
+			spin_lock(&s->lock);
+			server_mark_dead(s, c, how);
+			spin_unlock(&s->lock);
+			kick_all(c);
+		}
+		if (c)
+			domain_put(c);
 	}
 }
 
@@ -253,26 +258,32 @@ void ioreq_client_free(struct domain *d)
 
 	if (!s)
 		return;
-	struct domain *svc = domain_by_id(s->service);
-	if (svc && svc->events.ports[s->port].users)
-		svc->events.ports[s->port].users--;
+	struct domain *svc = domain_get_by_id(s->service);
+	if (svc) {
+		__atomic_fetch_sub(&svc->events.ports[s->port].users, 1, __ATOMIC_RELEASE);
+		domain_put(svc);
+	}
 	d->ioreq = 0;
 	kfree(s);
 }
 
 /* The client a service names: it exists, is not the caller, has a server
- * and the caller is that server's service. */
+ * and the caller is that server's service. On success the caller holds a
+ * reference to it (domain_put when done). */
 static int served_client(struct vcpu *v, uint64_t domid, struct domain **client,
 			 struct ioreq_server **server)
 {
-	struct domain *c = domid <= UINT32_MAX ? domain_by_id((unsigned)domid) : 0;
+	struct domain *c = domid <= UINT32_MAX ? domain_get_by_id((unsigned)domid) : 0;
+	int err = !c || c == v->dom ? -ESRCH
+		  : !c->ioreq	     ? -ENOENT
+		  : c->ioreq->service != v->dom->id ? -EPERM
+						    : 0;
 
-	if (!c || c == v->dom)
-		return -ESRCH;
-	if (!c->ioreq)
-		return -ENOENT;
-	if (c->ioreq->service != v->dom->id)
-		return -EPERM;
+	if (err) {
+		if (c)
+			domain_put(c);
+		return err;
+	}
 	*client = c;
 	*server = c->ioreq;
 	return 0;
@@ -292,14 +303,12 @@ static void *pageset(struct domain *d, uint64_t gpa, uint64_t size)
 	return phys_to_virt(first << PAGE_SHIFT);
 }
 
-/* (client, gpa, size, ring_entries, port, flags) */
-int64_t ioreq_hc_setup(struct vcpu *v, const uint64_t args[6])
+/* KHC_IOREQ_SETUP for client `c` (referenced by the caller). */
+static int attach_server(struct domain *svc, struct domain *c, const uint64_t args[6])
 {
-	struct domain *svc = v->dom;
-	struct domain *c = args[0] <= UINT32_MAX ? domain_by_id((unsigned)args[0]) : 0;
 	uint64_t gpa = args[1], size = args[2], entries = args[3], port = args[4];
 
-	if (!c || c == svc || c->privileged)
+	if (c == svc || c->privileged)
 		return -ESRCH;
 	if (c->ioreq)
 		return -EEXIST;
@@ -326,12 +335,25 @@ int64_t ioreq_hc_setup(struct vcpu *v, const uint64_t args[6])
 	s->service = svc->id;
 	s->port = (unsigned)port;
 	s->flags = (uint32_t)args[5];
-	svc->events.ports[port].users++;
-	c->ioreq = s;
+	__atomic_fetch_add(&svc->events.ports[port].users, 1, __ATOMIC_RELAXED);
+	/* Published last: the client's vCPUs read it without a lock. */
+	__atomic_store_n(&c->ioreq, s, __ATOMIC_RELEASE);
 	log_info("domain %u: I/O served by domain %u (%u slots, %u posted entries, %s)\n", c->id,
 		 svc->id, c->nr_vcpus, (unsigned)entries,
 		 s->flags == KESTREL_IOREQ_DEAD_FLOAT ? "float if it dies" : "killed if it dies");
 	return 0;
+}
+
+/* (client, gpa, size, ring_entries, port, flags) */
+int64_t ioreq_hc_setup(struct vcpu *v, const uint64_t args[6])
+{
+	struct domain *c = args[0] <= UINT32_MAX ? domain_get_by_id((unsigned)args[0]) : 0;
+
+	if (!c)
+		return -ESRCH;
+	int err = attach_server(v->dom, c, args);
+	domain_put(c);
+	return err;
 }
 
 static int check_range(uint64_t type, uint64_t first, uint64_t last)
@@ -346,18 +368,12 @@ static int check_range(uint64_t type, uint64_t first, uint64_t last)
 	return 0;
 }
 
-/* (client, type, first, last, flags) */
-int64_t ioreq_hc_route(struct vcpu *v, const uint64_t args[6])
+/* KHC_IOREQ_ROUTE for client `c` served by `s`. */
+static int add_route(struct domain *c, struct ioreq_server *s, const uint64_t args[6])
 {
-	struct domain *c;
-	struct ioreq_server *s;
-	int err = served_client(v, args[0], &c, &s);
-
-	if (err)
-		return err;
 	if (args[4] & ~(uint64_t)KESTREL_ROUTE_POSTED)
 		return -EINVAL;
-	err = check_range(args[1], args[2], args[3]);
+	int err = check_range(args[1], args[2], args[3]);
 	if (err)
 		return err;
 	/* The client's vCPUs read the routes and its p2m without a lock. */
@@ -379,21 +395,16 @@ int64_t ioreq_hc_route(struct vcpu *v, const uint64_t args[6])
 	return 0;
 }
 
-/* (client, vcpu) */
-int64_t ioreq_hc_complete(struct vcpu *v, const uint64_t args[6])
+/* KHC_IOREQ_COMPLETE for vCPU `vcpu` of client `c` served by `s`. */
+static int complete_request(struct domain *c, struct ioreq_server *s, uint64_t vcpu)
 {
-	struct domain *c;
-	struct ioreq_server *s;
 	uint64_t data = 0;
-	int err = served_client(v, args[0], &c, &s);
 
-	if (err)
-		return err;
-	if (args[1] >= c->nr_vcpus)
+	if (vcpu >= c->nr_vcpus)
 		return -EINVAL;
-	struct vcpu *waiter = c->vcpus[args[1]];
+	struct vcpu *waiter = c->vcpus[vcpu];
 	spin_lock(&s->lock);
-	int rc = s->dead ? -ENOENT : ioreq_slot_complete_check(&s->ch, (uint32_t)args[1], &data);
+	int rc = s->dead ? -ENOENT : ioreq_slot_complete_check(&s->ch, (uint32_t)vcpu, &data);
 	if (rc == IOREQ_OK)
 		answer(waiter, data);
 	else if (rc == IOREQ_EPROTO)
@@ -404,4 +415,32 @@ int64_t ioreq_hc_complete(struct vcpu *v, const uint64_t args[6])
 		sched_yield_to(waiter);
 	}
 	return rc;
+}
+
+/* (client, type, first, last, flags) */
+int64_t ioreq_hc_route(struct vcpu *v, const uint64_t args[6])
+{
+	struct domain *c;
+	struct ioreq_server *s;
+	int err = served_client(v, args[0], &c, &s);
+
+	if (err)
+		return err;
+	err = add_route(c, s, args);
+	domain_put(c);
+	return err;
+}
+
+/* (client, vcpu) */
+int64_t ioreq_hc_complete(struct vcpu *v, const uint64_t args[6])
+{
+	struct domain *c;
+	struct ioreq_server *s;
+	int err = served_client(v, args[0], &c, &s);
+
+	if (err)
+		return err;
+	err = complete_request(c, s, args[1]);
+	domain_put(c);
+	return err;
 }
