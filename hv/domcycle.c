@@ -3,8 +3,9 @@
  * the free-frame count unchanged"), run by testrun for a module given
  * `cycles=N`: N times a small domain is created on each CPU in turn,
  * loaded with the module's image, unpaused and destroyed, on other CPUs
- * every other time only once its home CPU is running it, so destroy meets
- * a domain that runs elsewhere. Every frame and heap block must come back.
+ * every other time only once its home CPU is running it (then it is also
+ * paused and must stand still, and unpaused), so destroy meets a domain
+ * that runs elsewhere. Every frame and heap block must come back.
  */
 #include "hv/domcycle.h"
 
@@ -38,7 +39,22 @@ static bool wait_started(struct domain *d)
 	return true;
 }
 
-/* One cycle; false if the domain could not be made. */
+/* Pauses a domain running elsewhere: once domain_pause returns its exit
+ * count must stand still (its home CPU no longer enters it). False if it
+ * moved in the next millisecond. */
+static bool pause_holds(struct domain *d)
+{
+	domain_pause(d);
+	uint64_t exits = __atomic_load_n(&d->vcpus[0]->stats.exits, __ATOMIC_ACQUIRE);
+	uint64_t end = time_now_ns() + 1000000;
+	while (time_now_ns() < end)
+		cpu_relax();
+	bool held = __atomic_load_n(&d->vcpus[0]->stats.exits, __ATOMIC_ACQUIRE) == exits;
+	domain_unpause(d);
+	return held;
+}
+
+/* One cycle; false if the domain could not be made or a pause failed. */
 static bool cycle(const struct boot_module *m, const char *args, unsigned i, unsigned *caught)
 {
 	unsigned cpu = i % smp_cpu_count();
@@ -54,11 +70,16 @@ static bool cycle(const struct boot_module *m, const char *args, unsigned i, uns
 	}
 	domain_loaded(d);
 	domain_unpause(d);
+	bool held = true;
 	if (cpu != this_cpu()->cpu_id && (i / smp_cpu_count()) % 2 && wait_started(d) &&
-	    __atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_RUNNING)
+	    __atomic_load_n(&d->state, __ATOMIC_SEQ_CST) == DOMAIN_RUNNING) {
 		(*caught)++;
+		held = pause_holds(d);
+		if (!held)
+			log_err("cycles: domain %u ran on while paused\n", d->id);
+	}
 	domain_destroy(d);
-	return true;
+	return held;
 }
 
 bool domcycle_run(const struct boot_module *m, const char *args, bool *ok)
@@ -79,7 +100,7 @@ bool domcycle_run(const struct boot_module *m, const char *args, bool *ok)
 	uint64_t blocks_after = heap_live_blocks();
 	*ok = done == n && frames_after == frames_before && blocks_after == blocks_before;
 	log_info("test domain-cycles: %s (%u of %llu create/load/run/destroy cycles on %u CPUs, "
-		 "%u destroyed while running on another CPU; free frames %llu before, %llu after; "
+		 "%u paused and destroyed while running on another CPU; free frames %llu before, %llu after; "
 		 "heap blocks %llu before, %llu after)\n",
 		 *ok ? "PASS" : "FAIL", done, (unsigned long long)n, smp_cpu_count(), caught,
 		 (unsigned long long)frames_before, (unsigned long long)frames_after,

@@ -43,6 +43,6 @@ if expect_qemu_status $t 0 &&
 		'sched: domain [0-9]+ \(io\) vCPU 0 starts on CPU [01]' \
 		'sched: CPU 0 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
 		'sched: CPU 1 ran [0-9]+ slices, [1-9][0-9]* of them while another CPU was in a guest' \
-		'test domain-cycles: PASS \(1000 of 1000 .* on 2 CPUs, [1-9][0-9]* destroyed while running'; then
+		'test domain-cycles: PASS \(1000 of 1000 .* on 2 CPUs, [1-9][0-9]* paused and destroyed while running'; then
 	pass $t
 fi
