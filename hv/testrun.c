@@ -36,6 +36,7 @@ struct test_module {
 	bool together;       /* runs at the same time as its neighbours so marked */
 	char serves[32];     /* serve=NAME: the device-model domain of NAME, the
 			      * next module (they run together) */
+	bool expect_given;   /* expect= was said (a service must then end) */
 };
 
 /* A numeric module option, if given and within [min, max]. */
@@ -79,7 +80,7 @@ static void parse_module_string(const char *s, struct test_module *t)
 	t->cpu = (unsigned)n;
 	t->together = cmdline_get(t->cmdline, "together", 0, 0);
 	char val[24] = "";
-	cmdline_get(t->cmdline, "expect", val, sizeof(val));
+	t->expect_given = cmdline_get(t->cmdline, "expect", val, sizeof(val));
 	t->expect = strcmp(val, "triple-fault") == 0 ? EXPECT_TRIPLE_FAULT
 		  : strcmp(val, "halt") == 0	     ? EXPECT_HALT
 		  : strcmp(val, "memory-kill") == 0  ? EXPECT_MEMORY_KILL
@@ -188,7 +189,7 @@ static bool prepare_group(const struct boot_info *bi, unsigned first, unsigned n
 /* A service passes if it is still serving, or ended as it was told to. */
 static bool service_ok(const struct test_guest *g)
 {
-	if (g->t.expect == EXPECT_VERDICT && g->d->state == DOMAIN_RUNNING)
+	if (!g->t.expect_given && g->d->state == DOMAIN_RUNNING)
 		return true;
 	return outcome_ok(g->d, g->t.expect);
 }
@@ -218,6 +219,9 @@ static void run_group(struct test_guest *g, unsigned n)
 			domain_unpause(g[i].d);
 	for (unsigned i = 0; i < n; i++)
 		if (!g[i].client) /* services serve until their clients are done */
+			sched_run_until_done(g[i].d);
+	for (unsigned i = 0; i < n; i++)
+		if (g[i].client && g[i].t.expect_given) /* ...unless told how to end */
 			sched_run_until_done(g[i].d);
 	for (unsigned i = 0; i < n; i++) {
 		struct domain *d = g[i].d;

@@ -144,13 +144,15 @@ static void refusals(void)
 	      "a client may not route or complete its own requests (%d, %d)", (int)r1, (int)r2);
 }
 
-/* The service dies after a few requests: the scratch register stops
- * echoing and every routed read is all ones from then on. */
+/* The service dies (or breaks the protocol) after a few requests: the
+ * scratch register stops echoing and every routed read is all ones from
+ * then on. */
 static void service_dies(bool expect_kill)
 {
 	uint32_t i, v = 0;
 
 	for (i = 0; i < 100000; i++) {
+		outl(ECHODEV_SEQUENCE, i); /* posted, so a broken ring is seen too */
 		outl(ECHODEV_SCRATCH, i);
 		v = inl(ECHODEV_SCRATCH);
 		if (v != i)

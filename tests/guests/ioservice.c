@@ -11,6 +11,10 @@
  * request and is killed for it (a triple fault would reset Bochs' SVM), to
  * show the client's dead-service policy (`policy=float`: all ones; else
  * the client is killed).
+ * `hostile=stale|state|index`: breaks the ring protocol on purpose: a DONE
+ * for the wrong sequence number (refused as stale, then answered
+ * properly), an impossible slot state, or a consumer index past the
+ * producer's (both end the service's rights: its client gets the policy).
  * A 64-bit guest: KHC_IOREQ_SETUP takes six arguments.
  */
 #include "guest.h"
@@ -33,13 +37,20 @@ enum failure {
 	FAIL_REFUSALS,
 	FAIL_UNPAUSE,
 	FAIL_COMPLETE,
+	FAIL_STALE_ACCEPTED,
+	FAIL_BAD_STATE_ACCEPTED,
 };
+
+#define ESTALE 116
+#define EPROTO 71
+#define ENOENT 2
 
 static uint8_t pageset[4096] __attribute__((aligned(4096)));
 static struct ioreq_service svc;
 static struct echodev dev;
 static volatile uint32_t events;
 static uint64_t client, served, die_after;
+static bool broken; /* this service broke the protocol: it stops serving */
 
 static int64_t hc(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4,
 		  uint64_t a5)
@@ -112,6 +123,8 @@ static void set_up(void)
 		   ECHODEV_MMIO_BASE + ECHODEV_MMIO_SIZE - 1, 0, 0) == 0;
 	check(routed, FAIL_ROUTE, "echo device routed");
 	check(refusals_hold((unsigned)port), FAIL_REFUSALS, "bad setup, route and completion calls refused");
+	if (cmdline_has("hostile=index")) /* the consumer claims 0x12345 entries taken */
+		__atomic_store_n(&svc.shared->posted_cons.value, 0x12345, __ATOMIC_RELEASE);
 	if (first_failure())
 		guest_exit(first_failure());
 	check(hc(KHC_DOMAIN_UNPAUSE, client, 0, 0, 0, 0, 0) == 0, FAIL_UNPAUSE, "client unpaused");
@@ -123,10 +136,37 @@ static void set_up(void)
 /* Dies holding a request: the slot stays PROCESSING, never DONE. */
 static void maybe_die(void)
 {
-	if (!die_after || ++served < die_after)
+	if (!die_after || served + 1 < die_after)
 		return;
-	note("dying with request %llu in hand", (unsigned long long)served);
+	note("dying with request %llu in hand", (unsigned long long)served + 1);
 	(void)*(volatile uint32_t *)(uintptr_t)NOT_RAM;
+}
+
+/* hostile=stale: DONE for a sequence number the hypervisor did not send
+ * is refused and changes nothing; the real answer then goes through. */
+static void forge_stale(uint32_t vcpu, uint32_t seq)
+{
+	volatile struct ioreq_slot *slot = &svc.slots[vcpu];
+
+	slot->done_seq = seq + 1;
+	__atomic_store_n(&slot->state, IOREQ_STATE_DONE, __ATOMIC_RELEASE);
+	int64_t r = hc(KHC_IOREQ_COMPLETE, client, vcpu, 0, 0, 0, 0);
+	check(r == -ESTALE, FAIL_STALE_ACCEPTED, "a DONE for seq %u instead of %u is stale: %lld",
+	      seq + 1, seq, (long long)r);
+	__atomic_store_n(&slot->state, IOREQ_STATE_PROCESSING, __ATOMIC_RELEASE);
+}
+
+/* hostile=state: a state no slot can be in ends this service's rights
+ * (run with expect=verdict: it then ends with its verdict). */
+static void forge_state(uint32_t vcpu)
+{
+	__atomic_store_n(&svc.slots[vcpu].state, 9u, __ATOMIC_RELEASE);
+	int64_t r = hc(KHC_IOREQ_COMPLETE, client, vcpu, 0, 0, 0, 0);
+	int64_t again = hc(KHC_IOREQ_COMPLETE, client, vcpu, 0, 0, 0, 0);
+	check(r == -EPROTO && again == -ENOENT, FAIL_BAD_STATE_ACCEPTED,
+	      "slot state 9 is a protocol violation (%lld), then the rings are gone (%lld)",
+	      (long long)r, (long long)again);
+	broken = true;
 }
 
 static void serve(void)
@@ -136,11 +176,19 @@ static void serve(void)
 
 	while (ioreq_posted_pop(&svc, &req) == IOREQ_OK)
 		echodev_access(&dev, &req);
-	for (uint32_t i = 0; i < svc.vcpu_slots; i++) {
+	for (uint32_t i = 0; i < svc.vcpu_slots && !broken; i++) {
 		if (ioreq_slot_take(&svc, i, &req, &seq) != IOREQ_OK)
 			continue;
 		uint64_t data = echodev_access(&dev, &req);
 		maybe_die();
+		if (served++ == 0 && cmdline_has("hostile=stale"))
+			forge_stale(i, seq);
+		if (cmdline_has("hostile=state"))
+			forge_state(i);
+		if (first_failure() || broken) /* the runner waits for its verdict */
+			guest_exit(first_failure());
+		if (broken)
+			return;
 		ioreq_slot_finish(&svc, i, seq, data);
 		int64_t r = hc(KHC_IOREQ_COMPLETE, client, i, 0, 0, 0, 0);
 		if (r != 0) {

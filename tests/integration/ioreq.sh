@@ -1,9 +1,12 @@
 #!/bin/bash
 # I/O forwarding between two domains (hv/ioreq.c, docs/ABI.md): the
 # ioservice guest serves the echo device to the ioclient guest through the
-# request rings. Three pairs per boot: a healthy one; a service that dies
+# request rings. Six pairs per boot: a healthy one; a service that dies
 # holding a request under the float policy (the client reads all ones and
-# finishes); the same under the kill policy (the client is killed). Every
+# finishes); the same under the kill policy (the client is killed); hostile
+# services writing a stale DONE (refused, then served properly), an
+# impossible slot state, and a consumer index past the producer's (both
+# end the service's rights; the client reads all ones). Every
 # run must also end with all memory back (the runner's leak check) and the
 # hypervisor alive. QEMU/SVM with one CPU and with two (service and client
 # on different CPUs, really in parallel), Bochs/SVM with nrip-save and
@@ -12,7 +15,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
 
 make --no-print-directory guests >/dev/null || { fail ioreq-guests "make guests failed"; exit 1; }
-GUESTS="ioservice ioclient dyingservice floatclient killservice killedclient"
+GUESTS="ioservice ioclient dyingservice floatclient killservice killedclient
+	staleservice staleclient stateservice stateclient indexservice indexclient"
 
 # pair_modules SERVICE-ARGS CLIENT-ARGS: "file args" for each pair member.
 # $1 is appended to every service's args, $2 to every client's.
@@ -24,7 +28,13 @@ modules() {
 		"build/guests/ioservice.elf ioservice name=dyingservice serve=floatclient die_after=40 policy=float expect=memory-kill $s" \
 		"build/guests/ioclient.elf ioclient name=floatclient dead=float $c" \
 		"build/guests/ioservice.elf ioservice name=killservice serve=killedclient die_after=40 expect=memory-kill $s" \
-		"build/guests/ioclient.elf ioclient name=killedclient dead=kill expect=dm-kill $c"
+		"build/guests/ioclient.elf ioclient name=killedclient dead=kill expect=dm-kill $c" \
+		"build/guests/ioservice.elf ioservice name=staleservice serve=staleclient hostile=stale $s" \
+		"build/guests/ioclient.elf ioclient name=staleclient $c" \
+		"build/guests/ioservice.elf ioservice name=stateservice serve=stateclient hostile=state policy=float expect=verdict $s" \
+		"build/guests/ioclient.elf ioclient name=stateclient dead=float $c" \
+		"build/guests/ioservice.elf ioservice name=indexservice serve=indexclient hostile=index policy=float $s" \
+		"build/guests/ioclient.elf ioclient name=indexclient dead=float $c"
 }
 
 qemu_run() {
