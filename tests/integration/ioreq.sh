@@ -54,17 +54,21 @@ if expect_log ioreq-svm-smp2-parallel 'domain [0-9]+ \(ioclient\) vCPU 0 starts 
 	pass ioreq-svm-smp2-parallel
 fi
 
+# bochs_run NAME MODEL CPUS SERVICE-ARGS CLIENT-ARGS
 bochs_run() {
-	local name=$1 model=$2 iso=build/test-$1.iso args=()
+	local name=$1 model=$2 cpus=$3 iso=build/test-$1.iso args=()
 	while read -r file rest; do
 		args+=("$file" "$rest")
-	done < <(modules "" "")
+	done < <(modules "$4" "$5")
 	scripts/mkiso.sh "$iso" build/hv.elf 0 "exit=bochs test" "${args[@]}" ||
 		{ fail "$name" "mkiso failed"; return; }
-	bochs_boot "$name" 300 "$iso" "$model"
+	BOCHS_CPUS=$cpus bochs_boot "$name" 400 "$iso" "$model"
 	report_guest_tests "$name"
 	[ "$(hv_status)" = 0 ] && pass "$name-run" || fail "$name-run" "hypervisor status $(hv_status) (log $LOG)"
 }
 
-bochs_run ioreq-vmx corei7_skylake_x
-bochs_run ioreq-svm-nrips ryzen
+bochs_run ioreq-vmx corei7_skylake_x 1 "" ""
+bochs_run ioreq-vmx-smp2 corei7_skylake_x 2 "cpu=0" "cpu=1"
+expect_log ioreq-vmx-smp2-parallel 'domain [0-9]+ \(ioclient\) vCPU 0 starts on CPU 1' \
+	'domain [0-9]+ \(ioservice\) vCPU 0 starts on CPU 0' && pass ioreq-vmx-smp2-parallel
+bochs_run ioreq-svm-nrips ryzen 1 "" ""
