@@ -102,6 +102,7 @@ struct domain *domain_alloc(const char *name)
 	spin_unlock(&domains_lock);
 	d->refs = 1; /* the table's */
 	d->cpu = DOMAIN_CPU_ANY;
+	d->weight = SCHED_WEIGHT_DEFAULT;
 	d->verdict = -1;
 	d->dm_domain = DOMID_NONE;
 	vplatform_init(&d->platform);

@@ -65,6 +65,7 @@ struct domain {
 	/* The domain that serves its forwarded I/O (hv/ioreq.c) and may
 	 * manage it like dom0 can for that purpose; DOMID_NONE if none. */
 	unsigned dm_domain;
+	unsigned weight; /* share of its home CPU (hv/sched.h), 1..SCHED_WEIGHT_MAX */
 	struct ioreq_server *ioreq; /* set up by the service, or NULL */
 };
 

@@ -261,9 +261,17 @@ static bool other_cpu_in_guest(void)
 
 /* Runs `v` until its slice is over (when someone else wants the CPU),
  * it blocks, or its domain stops, pauses or dies. */
+static uint64_t slice_ns(const struct domain *d)
+{
+	uint64_t ns = SCHED_SLICE_NS * d->weight / SCHED_WEIGHT_DEFAULT;
+
+	return ns < SCHED_SLICE_MIN_NS ? SCHED_SLICE_MIN_NS
+	       : ns > SCHED_SLICE_MAX_NS ? SCHED_SLICE_MAX_NS : ns;
+}
+
 static void run_slice(struct runqueue *rq, struct vcpu *v)
 {
-	uint64_t slice_end = time_now_ns() + SCHED_SLICE_NS;
+	uint64_t slice_end = time_now_ns() + slice_ns(v->dom);
 	struct vm_exit exit;
 
 	/* Published before `paused`/`dying` are read again below: a CPU that

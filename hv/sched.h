@@ -13,7 +13,17 @@
 struct domain;
 struct vcpu;
 
-#define SCHED_SLICE_NS 10000000ull /* 10 ms */
+#define SCHED_SLICE_NS 10000000ull /* 10 ms, at the default weight */
+/*
+ * Weights: a vCPU's slice is SCHED_SLICE_NS * weight / SCHED_WEIGHT_DEFAULT
+ * (kept within SCHED_SLICE_MIN_NS..SCHED_SLICE_MAX_NS), and the round robin
+ * gives every runnable vCPU one slice per round, so vCPUs that never block
+ * share their CPU in proportion to their domains' weights.
+ */
+#define SCHED_WEIGHT_DEFAULT 256u
+#define SCHED_WEIGHT_MAX 65535u
+#define SCHED_SLICE_MIN_NS 1000000ull   /* 1 ms */
+#define SCHED_SLICE_MAX_NS 160000000ull /* 160 ms: weight 4096 and above */
 
 /* A home CPU for a new domain: the online CPU with the fewest vCPUs
  * queued, ties taken in turn. */

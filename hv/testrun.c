@@ -33,6 +33,7 @@ struct test_module {
 	enum expectation expect;
 	unsigned vcpus;
 	unsigned cpu;        /* home CPU (cpu=N), DOMAIN_CPU_ANY by default */
+	unsigned weight;     /* weight=N (hv/sched.h) */
 	bool together;       /* runs at the same time as its neighbours so marked */
 	char serves[32];     /* serve=NAME: the device-model domain of NAME, the
 			      * next module (they run together) */
@@ -78,6 +79,9 @@ static void parse_module_string(const char *s, struct test_module *t)
 	n = DOMAIN_CPU_ANY;
 	module_u64(t->cmdline, "cpu", 0, MAX_CPUS - 1, &n);
 	t->cpu = (unsigned)n;
+	n = SCHED_WEIGHT_DEFAULT;
+	module_u64(t->cmdline, "weight", 1, SCHED_WEIGHT_MAX, &n);
+	t->weight = (unsigned)n;
 	t->together = cmdline_get(t->cmdline, "together", 0, 0);
 	char val[24] = "";
 	t->expect_given = cmdline_get(t->cmdline, "expect", val, sizeof(val));
@@ -125,6 +129,7 @@ static bool create_guest(const struct boot_module *m, struct test_guest *g)
 		log_info("test %s: FAIL (could not create the domain)\n", g->t.name);
 		return false;
 	}
+	g->d->weight = g->t.weight; /* paused: not running yet */
 	log_info("test %s: starting in domain %u on CPU %u (%s)\n", g->t.name, g->d->id,
 		 g->d->cpu, m->string);
 	return true;

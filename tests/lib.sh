@@ -87,16 +87,16 @@ expect_qemu_status() {
 	return 1
 }
 
-# The module string for a test guest: its name plus how it must end (see
-# hv/testrun.c): most report a verdict, some must triple-fault or halt.
 # standalone_guests: the built guests that run alone in the guest suites:
-# all but the benchmark and the I/O ring pair (tests/integration/ioreq.sh
-# runs those together).
+# all but the benchmark, the I/O ring pair (tests/integration/ioreq.sh
+# runs those together) and the weight test's spinner (weights.sh).
 standalone_guests() {
 	ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
-		grep -v -E '^(bench|ioclient|ioservice)$'
+		grep -v -E '^(bench|ioclient|ioservice|spin)$'
 }
 
+# The module string for a test guest: its name plus how it must end (see
+# hv/testrun.c): most report a verdict, some must triple-fault or halt.
 guest_module_args() {
 	case $1 in
 	triplefault) echo "$1 expect=triple-fault" ;;

@@ -8,6 +8,7 @@
 
 GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench tsc
 GUESTS += ioclient
+GUESTS += spin
 
 GUEST_SRC   := tests/guests
 GUEST_OUT   := $(BUILD)/guests
