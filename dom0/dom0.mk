@@ -27,7 +27,7 @@ DOM0_HVDM    := $(DOM0_BUILD)/hvdm
 DOM0_INITRD  := $(DOM0_BUILD)/initramfs.cpio.gz
 DOM0_KERNEL  := $(DOM0_CACHE)/vmlinuz
 # Test guests the self-test of /init starts as domains (hvctl create).
-DOM0_GUESTS  := $(patsubst %,build/guests/%.elf,hypercall cpuid hlt ioclient)
+DOM0_GUESTS  := $(patsubst %,build/guests/%.elf,hypercall cpuid hlt ioclient wildmem)
 
 DOM0_KMOD_SRCS  := dom0/kmod/hvdev/hvdev.c dom0/kmod/hvdev/Kbuild
 DOM0_TOOL_SRCS  := dom0/tools/hvctl.c dom0/tools/libhv.c dom0/tools/hvctl_cli.c

@@ -48,6 +48,10 @@ enum kestrel_hypercall {
 	KHC_EVENT_BIND = 14,   /* (peer domid, gsi) -> port */
 	KHC_EVENT_NOTIFY = 15, /* (domid, port) -> 0 */
 	KHC_EVENT_UNBIND = 16, /* (port) -> 0 */
+	/* Building a domain, dom0 only: on a paused domain (set-regs: one
+	 * that has not run yet, like KHC_DOMAIN_LOAD). */
+	KHC_VCPU_SET_REGS = 17, /* (domid, vcpu, const struct kestrel_vcpu_regs *) -> 0 */
+	KHC_MEMORY_POPULATE = 18, /* (domid, gfn, count) -> 0; zeroed RAM in a hole */
 	KHC_COUNT
 };
 
@@ -99,5 +103,23 @@ struct kestrel_domain_info {
 	int32_t verdict;    /* a test guest's verdict (port 0xf4), -1 if none */
 	uint32_t reserved;
 };
+
+/* KHC_VCPU_SET_REGS: the general-purpose registers (x86 encoding order:
+ * rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi, r8..r15), rip and rflags. The
+ * vCPU keeps its mode, segments and control registers. rflags must have
+ * bit 1 set and no reserved bit (3, 5, 15, 22..63). */
+struct kestrel_vcpu_regs {
+	uint64_t gpr[16];
+	uint64_t rip;
+	uint64_t rflags;
+};
+#define KESTREL_RFLAGS_FIXED1 0x2ull
+#define KESTREL_RFLAGS_RESERVED 0xffffffffffc08028ull
+
+_Static_assert(sizeof(struct kestrel_vcpu_regs) == 144, "struct kestrel_vcpu_regs is 144 bytes");
+
+/* KHC_MEMORY_POPULATE: gfn + count at most this (48-bit guest-physical
+ * addresses, what 4-level nested tables reach). */
+#define KESTREL_GFN_LIMIT (1ull << 36)
 
 #endif

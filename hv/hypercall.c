@@ -4,6 +4,7 @@
 #include "hv/cpuid.h"
 #include "hv/domain.h"
 #include "hv/domctl.h"
+#include "hv/domctl_build.h"
 #include "hv/errno.h"
 #include "hv/event.h"
 #include "hv/guest_mem.h"
@@ -174,6 +175,8 @@ static const struct hypercall hypercalls[KHC_COUNT] = {
 	[KHC_EVENT_BIND] = { event_hc_bind, HC_ANY },
 	[KHC_EVENT_NOTIFY] = { event_hc_notify, HC_ANY },
 	[KHC_EVENT_UNBIND] = { event_hc_unbind, HC_ANY },
+	[KHC_VCPU_SET_REGS] = { domctl_vcpu_set_regs, HC_PRIVILEGED },
+	[KHC_MEMORY_POPULATE] = { domctl_memory_populate, HC_PRIVILEGED },
 };
 
 static bool caller_allowed(const struct vcpu *v, enum hc_caller who, uint64_t target)

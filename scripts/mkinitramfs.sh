@@ -27,7 +27,7 @@ if [ $# -gt 6 ]; then
 	GUESTS=("$@")
 else
 	GUESTS=(build/guests/hypercall.elf build/guests/cpuid.elf build/guests/hlt.elf
-		build/guests/ioclient.elf)
+		build/guests/ioclient.elf build/guests/wildmem.elf)
 fi
 
 for f in "$BUSYBOX" "$KO" "$HVCTL" "$CHECK" "$HVDM"; do
@@ -293,6 +293,130 @@ selftest_ioreq() {
 	fi
 }
 
+# wait_end ID NAME: until the domain has ended (20 s at most); prints
+# "STATE VERDICT" (verdict "none" if it has none).
+wait_end() {
+	local i=0 info state verdict
+	while [ $i -le 20 ]; do
+		info=$(hvctl info "$1" 2>&1) || { echo "gone none"; return; }
+		state=$(echo "$info" | sed -n 's/^state: *//p')
+		verdict=$(echo "$info" | sed -n 's/^verdict: *//p')
+		case $state in
+		finished|killed) echo "$state ${verdict:-none}"; return ;;
+		esac
+		i=$((i + 1))
+		sleep 1
+	done
+	echo "$state ${verdict:-none}"
+}
+
+# expect_refused ERRNO_TEXT CMD...: CMD must fail with that strerror text.
+expect_refused() {
+	local want=$1
+	shift
+	hv "$@" > /dev/null
+	if [ $rc = 0 ] || ! echo "$out" | grep -q "$want"; then
+		echo "DOM0-SELFTEST: FAIL $* exited $rc ('$(oneline)'), not refused with '$want'"
+		return 1
+	fi
+	echo "refused as expected: $*: $want"
+}
+
+# mem_bytes ID: the domain's memory in bytes (hvctl info).
+mem_bytes() {
+	hvctl info "$1" | sed -n 's/^memory:.*(\([0-9]*\) bytes)/\1/p'
+}
+
+# Building domains from dom0 beyond load: KHC_MEMORY_POPULATE backs the
+# page wildmem reads (0x40000000: killed without it, verdict 1 with it);
+# KHC_VCPU_SET_REGS sets EAX to something other than the multiboot magic
+# (and RIP to the entry), so the guest ends with VERDICT_BAD_MAGIC (112).
+selftest_build() {
+	local id got m0 m1 entry
+	hv hvctl load wm0 8 /guests/wildmem.elf
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl load wm0 exited $rc: $(oneline)"; return 1; }
+	id=$out
+	hvctl unpause "$id"
+	got=$(wait_end "$id")
+	echo "wm0 (domain $id, not populated): $got"
+	hvctl destroy "$id"
+	if [ "$got" != "killed none" ]; then
+		echo "DOM0-SELFTEST: FAIL wm0 (0x40000000 not populated) ended '$got', not killed"
+		return 1
+	fi
+
+	hv hvctl load wm1 8 /guests/wildmem.elf
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl load wm1 exited $rc: $(oneline)"; return 1; }
+	id=$out
+	m0=$(mem_bytes "$id")
+	hv hvctl populate "$id" 0x40000 16
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl populate $id 0x40000 16 exited $rc: $(oneline)"
+		hvctl destroy "$id"
+		return 1
+	fi
+	m1=$(mem_bytes "$id")
+	echo "wm1 (domain $id): memory $m0 bytes, $m1 after populating 16 pages"
+	if [ "$m1" != $((m0 + 65536)) ]; then
+		echo "DOM0-SELFTEST: FAIL populate: memory $m0 -> $m1 bytes, not +65536"
+		hvctl destroy "$id"
+		return 1
+	fi
+	for cmd in "hvctl populate $id 0x4000f 2" "hvctl populate $id 0 1" \
+		"hvctl populate $id 0xfee00 1"; do
+		expect_refused "File exists" $cmd || { hvctl destroy "$id"; return 1; }
+	done
+	for cmd in "hvctl populate $id 0x50000 0" "hvctl populate $id 0xfffffffff 2" \
+		"hvctl populate $id 0x100000 0x100000"; do
+		expect_refused "Invalid argument" $cmd || { hvctl destroy "$id"; return 1; }
+	done
+	hvctl unpause "$id"
+	got=$(wait_end "$id")
+	echo "wm1 (domain $id, 0x40000000 populated): $got"
+	expect_refused "Device or resource busy" hvctl populate "$id" 0x50000 1 ||
+		{ hvctl destroy "$id"; return 1; }
+	hvctl destroy "$id"
+	if [ "$got" != "finished 1" ]; then
+		echo "DOM0-SELFTEST: FAIL wm1 (0x40000000 populated) ended '$got', not finished with verdict 1"
+		return 1
+	fi
+
+	# The ELF entry point (e_entry, offset 24), where KHC_DOMAIN_LOAD starts it.
+	entry=$(od -An -tu4 -j24 -N4 /guests/hypercall.elf | tr -d ' ')
+	hv hvctl load sr 8 /guests/hypercall.elf
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl load sr exited $rc: $(oneline)"; return 1; }
+	id=$out
+	for cmd in "hvctl setregs $id rip=$entry rflags=0" "hvctl setregs $id rip=$entry rflags=0x8002" \
+		"hvctl setregs $id rip=$entry rflags=0x400002" "hvctl setregs $id vcpu=1 rip=$entry"; do
+		expect_refused "Invalid argument" $cmd || { hvctl destroy "$id"; return 1; }
+	done
+	expect_refused "No such process" hvctl setregs 0 rip=$entry || { hvctl destroy "$id"; return 1; }
+	hv hvctl setregs "$id" rip="$entry" rax=0x1234 rflags=0x2
+	if [ $rc != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl setregs $id rip=$entry rax=0x1234 exited $rc: $(oneline)"
+		hvctl destroy "$id"
+		return 1
+	fi
+	hvctl unpause "$id"
+	got=$(wait_end "$id")
+	echo "sr (domain $id, EAX 0x1234 at entry $entry): $got"
+	expect_refused "Device or resource busy" hvctl setregs "$id" rip="$entry" ||
+		{ hvctl destroy "$id"; return 1; }
+	hvctl destroy "$id"
+	if [ "$got" != "finished 112" ]; then
+		echo "DOM0-SELFTEST: FAIL sr (EAX set to 0x1234) ended '$got', not finished with verdict 112 (bad magic)"
+		return 1
+	fi
+	# A running domain: set-regs refused while it runs, and after a pause.
+	hv hvctl create run 8 /guests/hlt.elf
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl create run exited $rc: $(oneline)"; return 1; }
+	id=$out
+	expect_refused "Device or resource busy" hvctl setregs "$id" rip="$entry" ||
+		{ hvctl destroy "$id"; return 1; }
+	wait_end "$id" > /dev/null
+	hvctl destroy "$id"
+}
+
 selftest() {
 	local out status
 	for cmd in "hvctl version" "hvctl list"; do
@@ -329,6 +453,7 @@ selftest() {
 	fi
 	selftest_domains || return 1
 	selftest_ioreq || return 1
+	selftest_build || return 1
 	echo "DOM0-SELFTEST: PASS"
 }
 

@@ -183,6 +183,30 @@ static int cmd_domid(int fd, const char *verb, const char *call, int (*fn)(int, 
 	return 0;
 }
 
+static int cmd_setregs(int fd, const struct hvctl_args *a)
+{
+	char what[64];
+	int err = hv_vcpu_set_regs(fd, a->domid, a->vcpu, &a->regs);
+
+	if (err) {
+		snprintf(what, sizeof(what), "setregs %" PRIu32 ": KHC_VCPU_SET_REGS", a->domid);
+		return fail(what, err);
+	}
+	return 0;
+}
+
+static int cmd_populate(int fd, const struct hvctl_args *a)
+{
+	char what[64];
+	int err = hv_memory_populate(fd, a->domid, a->gfn, a->count);
+
+	if (err) {
+		snprintf(what, sizeof(what), "populate %" PRIu32 ": KHC_MEMORY_POPULATE", a->domid);
+		return fail(what, err);
+	}
+	return 0;
+}
+
 /* The whole log ring, from position 0 until a read returns 0. */
 static int cmd_dmesg(int fd)
 {
@@ -251,6 +275,12 @@ int main(int argc, char *argv[])
 		break;
 	case HVCTL_UNPAUSE:
 		status = cmd_domid(fd, "unpause", "KHC_DOMAIN_UNPAUSE", hv_domain_unpause, args.domid);
+		break;
+	case HVCTL_SETREGS:
+		status = cmd_setregs(fd, &args);
+		break;
+	case HVCTL_POPULATE:
+		status = cmd_populate(fd, &args);
 		break;
 	default:
 		status = HVCTL_EXIT_USAGE;

@@ -19,6 +19,12 @@ const char hvctl_usage[] =
 	"  destroy ID  stop a domain and free its memory\n"
 	"  pause ID    stop running a domain's vCPUs, until\n"
 	"  unpause ID\n"
+	"  setregs ID REG=VALUE...\n"
+	"              set vCPU 0's registers (vcpu=N for another) before the domain first\n"
+	"              runs (after load): REG is rax..rdi, r8..r15, rip or rflags; the\n"
+	"              others become 0, rflags 0x2; mode and segments stay\n"
+	"  populate ID GFN COUNT\n"
+	"              back guest pages GFN..GFN+COUNT-1 of a paused domain with zeroed RAM\n"
 	"  help        this text\n"
 	"Talks to the hypervisor through /dev/hv (the hvdev module; $HV_DEVICE overrides).\n"
 	"Exit status: 0 done, 1 the device or a hypercall failed, 2 bad command line.\n";
@@ -51,6 +57,67 @@ int hvctl_parse_domid(const char *s, uint32_t *out)
 			return -1;
 	}
 	*out = (uint32_t)v;
+	return 0;
+}
+
+int hvctl_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+	unsigned base = 10, digit;
+	const char *p = s;
+
+	if (!s || !*s)
+		return -1;
+	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		base = 16;
+		p += 2;
+		if (!*p)
+			return -1;
+	}
+	for (; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digit = (unsigned)(*p - '0');
+		else if (base == 16 && *p >= 'a' && *p <= 'f')
+			digit = (unsigned)(*p - 'a' + 10);
+		else if (base == 16 && *p >= 'A' && *p <= 'F')
+			digit = (unsigned)(*p - 'A' + 10);
+		else
+			return -1;
+		if (v > (UINT64_MAX - digit) / base)
+			return -1;
+		v = v * base + digit;
+	}
+	*out = v;
+	return 0;
+}
+
+int hvctl_parse_reg(const char *s, struct hvctl_args *a)
+{
+	static const char *const names[16] = { "rax", "rcx", "rdx", "rbx", "rsp", "rbp",
+					       "rsi", "rdi", "r8",  "r9",  "r10", "r11",
+					       "r12", "r13", "r14", "r15" };
+	const char *eq = s ? strchr(s, '=') : NULL;
+	size_t n;
+	uint64_t v;
+	unsigned i;
+
+	if (!eq || hvctl_parse_u64(eq + 1, &v) < 0)
+		return -1;
+	n = (size_t)(eq - s);
+	for (i = 0; i < 16; i++) {
+		if (strlen(names[i]) == n && !strncmp(s, names[i], n)) {
+			a->regs.gpr[i] = v;
+			return 0;
+		}
+	}
+	if (n == 3 && !strncmp(s, "rip", 3))
+		a->regs.rip = v;
+	else if (n == 6 && !strncmp(s, "rflags", 6))
+		a->regs.rflags = v;
+	else if (n == 4 && !strncmp(s, "vcpu", 4) && v <= UINT32_MAX)
+		a->vcpu = (uint32_t)v;
+	else
+		return -1;
 	return 0;
 }
 
@@ -134,6 +201,8 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 		{ "destroy", HVCTL_DESTROY, 1, "usage: hvctl destroy ID" },
 		{ "pause", HVCTL_PAUSE, 1, "usage: hvctl pause ID" },
 		{ "unpause", HVCTL_UNPAUSE, 1, "usage: hvctl unpause ID" },
+		{ "setregs", HVCTL_SETREGS, -1, "usage: hvctl setregs ID REG=VALUE..." },
+		{ "populate", HVCTL_POPULATE, 3, "usage: hvctl populate ID GFN COUNT" },
 	};
 	size_t i;
 
@@ -145,7 +214,8 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		if (cmds[i].nargs < 0 ? argc - 2 < 3 : argc - 2 != cmds[i].nargs) {
+		int least = cmds[i].cmd == HVCTL_SETREGS ? 2 : 3;
+		if (cmds[i].nargs < 0 ? argc - 2 < least : argc - 2 != cmds[i].nargs) {
 			if (cmds[i].usage)
 				snprintf(err, errlen, "%s", cmds[i].usage);
 			else
@@ -177,8 +247,25 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 			}
 			return 0;
 		}
-		if (cmds[i].nargs == 1 && hvctl_parse_domid(argv[2], &out->domid) < 0) {
+		if (cmds[i].nargs != 0 && hvctl_parse_domid(argv[2], &out->domid) < 0) {
 			snprintf(err, errlen, "bad domain id '%.40s'", argv[2]);
+			return -1;
+		}
+		if (out->cmd == HVCTL_SETREGS) {
+			out->regs.rflags = KESTREL_RFLAGS_FIXED1;
+			for (int w = 3; w < argc; w++) {
+				if (hvctl_parse_reg(argv[w], out) < 0) {
+					snprintf(err, errlen,
+						 "bad register '%.40s' (REG=VALUE: rax..r15, rip, rflags, vcpu)",
+						 argv[w]);
+					return -1;
+				}
+			}
+		}
+		if (out->cmd == HVCTL_POPULATE &&
+		    (hvctl_parse_u64(argv[3], &out->gfn) < 0 || hvctl_parse_u64(argv[4], &out->count) < 0)) {
+			snprintf(err, errlen, "bad GFN or COUNT '%.40s %.40s' (decimal or 0x hex)", argv[3],
+				 argv[4]);
 			return -1;
 		}
 		return 0;

@@ -21,6 +21,8 @@ enum hvctl_cmd {
 	HVCTL_DESTROY,
 	HVCTL_PAUSE,
 	HVCTL_UNPAUSE,
+	HVCTL_SETREGS,
+	HVCTL_POPULATE,
 };
 
 struct hvctl_args {
@@ -30,6 +32,9 @@ struct hvctl_args {
 	uint64_t mem_bytes;                 /* CREATE, LOAD */
 	const char *image;                  /* CREATE, LOAD: a path (points into argv) */
 	char cmdline[KESTREL_CMDLINE_MAX];  /* CREATE, LOAD: the words after IMAGE, space-joined */
+	uint32_t vcpu;                      /* SETREGS */
+	struct kestrel_vcpu_regs regs;      /* SETREGS: unnamed registers 0, rflags 0x2 */
+	uint64_t gfn, count;                /* POPULATE */
 };
 
 /* Exit statuses: a failed call, and a bad command line. */
@@ -42,6 +47,12 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 
 /* A domain id: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
 int hvctl_parse_domid(const char *s, uint32_t *out);
+
+/* A 64-bit number: decimal or 0x hex, nothing else. */
+int hvctl_parse_u64(const char *s, uint64_t *out);
+
+/* One REG=VALUE word of setregs (rax..r15, rip, rflags, vcpu) into a. */
+int hvctl_parse_reg(const char *s, struct hvctl_args *a);
 
 /* A memory size for create: decimal MiB within the hypervisor's limits
  * (KESTREL_DOMAIN_MIN_MEM..KESTREL_DOMAIN_MAX_MEM); *bytes gets bytes. */

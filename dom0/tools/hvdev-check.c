@@ -143,6 +143,23 @@ static void check_domain_management(void)
 	int err;
 
 	expect_refused("domain-create-bad-config", EFAULT, KHC_DOMAIN_CREATE, BAD_USER, 0, 0);
+	/* KHC_VCPU_SET_REGS: the struct is copied in; KHC_MEMORY_POPULATE:
+	 * numbers only, passed through for the hypervisor to refuse. */
+	expect_refused("vcpu-set-regs-bad-regs", EFAULT, KHC_VCPU_SET_REGS, 999, 0, BAD_USER);
+	expect_refused("vcpu-set-regs-kernel-regs", EFAULT, KHC_VCPU_SET_REGS, 999, 0, KERNEL_ADDR);
+	{
+		struct kestrel_vcpu_regs regs = { .rflags = KESTREL_RFLAGS_FIXED1 };
+		err = raw(KHC_VCPU_SET_REGS, 999, 0, (uintptr_t)&regs, &r);
+		result("vcpu-set-regs-passed", err == 0 && r == -ESRCH,
+		       "ioctl returned %d, result %" PRId64 " (expected -ESRCH)", err, r);
+		err = raw(KHC_MEMORY_POPULATE, 999, 0x40000, 1, &r);
+		result("memory-populate-passed", err == 0 && r == -ESRCH,
+		       "ioctl returned %d, result %" PRId64 " (expected -ESRCH)", err, r);
+		err = raw(KHC_MEMORY_POPULATE, 0, 0x40000, 1, &r);
+		result("memory-populate-dom0", err == 0 && r == -ESRCH,
+		       "ioctl returned %d, result %" PRId64 " (expected -ESRCH: not dom0 itself)", err,
+		       r);
+	}
 	expect_refused("domain-create-kernel-config", EFAULT, KHC_DOMAIN_CREATE, KERNEL_ADDR, 0, 0);
 	expect_refused("domain-load-image-limit", E2BIG, KHC_DOMAIN_LOAD, 0, (uintptr_t)image,
 		       (uint64_t)KESTREL_IMAGE_MAX + 1);

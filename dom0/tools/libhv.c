@@ -120,6 +120,20 @@ int hv_domain_unpause(int fd, uint32_t domid)
 	return domid_call(fd, KHC_DOMAIN_UNPAUSE, domid);
 }
 
+int hv_vcpu_set_regs(int fd, uint32_t domid, uint32_t vcpu, const struct kestrel_vcpu_regs *regs)
+{
+	int64_t r = hv_call(fd, KHC_VCPU_SET_REGS, domid, vcpu, (uintptr_t)regs);
+
+	return r < 0 ? (int)r : 0;
+}
+
+int hv_memory_populate(int fd, uint32_t domid, uint64_t gfn, uint64_t count)
+{
+	int64_t r = hv_call(fd, KHC_MEMORY_POPULATE, domid, gfn, count);
+
+	return r < 0 ? (int)r : 0;
+}
+
 static int64_t domain_make(int fd, const struct kestrel_domain_config *cfg, const void *image,
 			   size_t len, const char *cmdline, const char **step, int run)
 {

@@ -42,6 +42,12 @@ int hv_domain_load(int fd, uint32_t domid, const void *image, size_t len, const 
 int hv_domain_destroy(int fd, uint32_t domid);
 int hv_domain_pause(int fd, uint32_t domid);
 int hv_domain_unpause(int fd, uint32_t domid);
+/* KHC_VCPU_SET_REGS: a paused domain that has not run yet (-EBUSY
+ * otherwise); rflags with bit 1 set and no reserved bit (-EINVAL). */
+int hv_vcpu_set_regs(int fd, uint32_t domid, uint32_t vcpu, const struct kestrel_vcpu_regs *regs);
+/* KHC_MEMORY_POPULATE: zeroed RAM at guest pages [gfn, gfn + count) of a
+ * paused domain; -EEXIST when any of them is RAM or MMIO already. */
+int hv_memory_populate(int fd, uint32_t domid, uint64_t gfn, uint64_t count);
 /* create + load + unpause: the new id, or -errno with the half-made domain
  * destroyed again; *step names the call that failed ("KHC_DOMAIN_CREATE",
  * ...) when step is not NULL. */

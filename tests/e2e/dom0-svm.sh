@@ -24,6 +24,10 @@ if expect_qemu_status $t 0 &&
 	'tsc: Detected [0-9]+\.[0-9]+ MHz processor' \
 	'hvdev: Kestrel ABI 1\.0, .*events on GSI 5' 'Domain-0 +0 ' \
 	'\[io1\] ioclient: verdict 0' 'hvdm: domain [0-9]+ finished: served' \
+	'wm0 \(domain [0-9]+, not populated\): killed none' \
+	'domain [0-9]+ \(wm1\): gfns 0x40000\.\.0x4000f populated by domain 0' \
+	'wm1 \(domain [0-9]+, 0x40000000 populated\): finished 1' \
+	'sr \(domain [0-9]+, EAX 0x1234 at entry [0-9]+\): finished 112' \
 	'DOM0-SELFTEST: PASS' \
 	'domain 0 stopped: powered off through ACPI \(S5\)'; then
 	pass $t

@@ -287,6 +287,25 @@ out:
 	return err;
 }
 
+/* KHC_VCPU_SET_REGS(domid, vcpu, const struct kestrel_vcpu_regs *): the
+ * hypervisor checks the values; here only the copy. */
+static int hv_vcpu_set_regs(struct hv_hypercall *hc)
+{
+	const void __user *uregs = u64_to_user_ptr(hc->args[2]);
+	struct kestrel_vcpu_regs *k;
+
+	k = kmalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	if (copy_from_user(k, uregs, sizeof(*k))) {
+		kfree(k);
+		return -EFAULT;
+	}
+	hc->result = hv_call(KHC_VCPU_SET_REGS, hc->args[0], hc->args[1], (u64)k, 0, 0, 0);
+	kfree(k);
+	return 0;
+}
+
 static int hv_hypercall(struct hv_hypercall *hc)
 {
 	const u64 *a = hc->args;
@@ -313,6 +332,12 @@ static int hv_hypercall(struct hv_hypercall *hc)
 	case KHC_DOMAIN_UNPAUSE:
 		/* (domid): nothing to bounce; the other registers are zeroed. */
 		hc->result = hv_call(hc->nr, a[0], 0, 0, 0, 0, 0);
+		return 0;
+	case KHC_VCPU_SET_REGS:
+		return hv_vcpu_set_regs(hc);
+	case KHC_MEMORY_POPULATE:
+		/* (domid, gfn, count): numbers only, checked by the hypervisor. */
+		hc->result = hv_call(hc->nr, a[0], a[1], a[2], 0, 0, 0);
 		return 0;
 	case KHC_IOREQ_ROUTE:
 		/* (client, type, first, last, flags): numbers only, checked by the hypervisor. */

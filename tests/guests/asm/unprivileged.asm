@@ -11,7 +11,9 @@ KHC_LAST_MANAGED equ 13                   ; KHC_IOREQ_COMPLETE
 KHC_EVENT_BIND   equ 14
 KHC_EVENT_NOTIFY equ 15
 KHC_EVENT_UNBIND equ 16
-KHC_LAST     equ 16
+KHC_FIRST_BUILD  equ 17                   ; KHC_VCPU_SET_REGS
+KHC_LAST_BUILD   equ 18                   ; KHC_MEMORY_POPULATE
+KHC_LAST     equ 18
 EPERM        equ -1
 ESRCH        equ -3
 EINVAL       equ -22
@@ -60,6 +62,16 @@ guest_main:
 	inc ebx
 	cmp ebx, KHC_LAST_MANAGED
 	jbe .perm
+	; the building calls after the event calls: dom0 only as well
+	mov ebx, KHC_FIRST_BUILD
+.perm_build:
+	mov eax, ebx
+	call hypercall
+	cmp eax, EPERM
+	FAIL_UNLESS e, 8
+	inc ebx
+	cmp ebx, KHC_LAST_BUILD
+	jbe .perm_build
 
 	SAY "unprivileged: event calls refuse a peer, domain or port that is not there"
 	mov eax, KHC_EVENT_BIND
