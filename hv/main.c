@@ -66,6 +66,8 @@ static void apply_options(const char *cmdline)
 	if (cmdline_get(cmdline, "exit", val, sizeof(val)) &&
 	    !machine_parse_exit_method(val))
 		log_warn("cmdline: unknown exit method '%s' (halt, qemu, bochs)\n", val);
+	if (cmdline_get(cmdline, "direct_switch", val, sizeof(val)) && strcmp(val, "off") == 0)
+		sched_direct_switch = false; /* for make bench: the hand-over's worth */
 }
 
 static void print_boot_info(const struct boot_info *bi)

@@ -145,8 +145,12 @@ void sched_kick(struct vcpu *v)
 	kick_cpu(v->dom->cpu);
 }
 
+bool sched_direct_switch = true;
+
 void sched_yield_to(struct vcpu *v)
 {
+	if (!sched_direct_switch)
+		return; /* round robin decides: the slice ends when v's partner blocks */
 	if (v->dom->cpu == this_cpu()->cpu_id)
 		this_rq()->direct_next = v;
 	else

@@ -8,6 +8,7 @@
 #ifndef HV_SCHED_H
 #define HV_SCHED_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct domain;
@@ -43,6 +44,10 @@ void sched_kick(struct vcpu *v);
  * Otherwise its CPU is kicked.
  */
 void sched_yield_to(struct vcpu *v);
+/* False (command line `direct_switch=off`): sched_yield_to does nothing, so
+ * `make bench` can show what the hand-over saves. Set once at boot. The
+ * kick it then skips is redundant: its callers notify or kick already. */
+extern bool sched_direct_switch;
 /* After setting d->paused (or d->dying): returns once d's home CPU is not
  * inside one of d's vCPUs. Never for the caller's own domain. */
 void sched_quiesce(struct domain *d);

@@ -92,7 +92,7 @@ expect_qemu_status() {
 # runs those together) and the weight test's spinner (weights.sh).
 standalone_guests() {
 	ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
-		grep -v -E '^(bench|ioclient|ioservice|spin)$'
+		grep -v -E '^(bench|iobench|ioclient|ioservice|spin)$'
 }
 
 # The module string for a test guest: its name plus how it must end (see
