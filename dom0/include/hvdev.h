@@ -39,6 +39,8 @@
  * When the file is closed while the client still exists, the hypervisor
  * may still write the pages: they stay allocated (and the port bound)
  * until the client is destroyed, then the module frees them.
+ * KHC_VCPU_SET_REGS bounces its struct kestrel_vcpu_regs (EFAULT when it
+ * is not readable); KHC_MEMORY_POPULATE takes numbers only.
  * KHC_IOREQ_ROUTE, KHC_IOREQ_COMPLETE and KHC_EVENT_NOTIFY take no
  * pointers and go through HV_IOCTL_HYPERCALL; KHC_IOREQ_SETUP (a physical
  * address), KHC_EVENT_BIND and KHC_EVENT_UNBIND (the module owns its ports

@@ -384,8 +384,42 @@ static void test_dmesg_skip(void)
 	CHECK_EQ(hvctl_dmesg_skip(buf, n, 0, 2), 0);
 }
 
+static void test_parse_build(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 6, "hvctl", "setregs", "5", "rax=0x1234", "rip=2103072", "r15=7"), 0);
+	CHECK_EQ(a.cmd, HVCTL_SETREGS);
+	CHECK_EQ(a.domid, 5);
+	CHECK_EQ(a.vcpu, 0);
+	CHECK_EQ(a.regs.gpr[0], 0x1234);
+	CHECK_EQ(a.regs.gpr[15], 7);
+	CHECK_EQ(a.regs.gpr[3], 0);
+	CHECK_EQ(a.regs.rip, 2103072);
+	CHECK_EQ(a.regs.rflags, 2);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "setregs", "5", "vcpu=1", "rflags=0x202"), 0);
+	CHECK_EQ(a.vcpu, 1);
+	CHECK_EQ(a.regs.rflags, 0x202);
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "setregs", "5"), -1); /* at least one register */
+	CHECK_EQ(parse(&a, err, 2, "hvctl", "setregs"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "setregs", "5", "rzz=1"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "setregs", "5", "rax"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "setregs", "5", "rax=0x"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "setregs", "5", "rax=18446744073709551616"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "setregs", "x", "rax=1"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "populate", "6", "0x40000", "16"), 0);
+	CHECK_EQ(a.cmd, HVCTL_POPULATE);
+	CHECK_EQ(a.domid, 6);
+	CHECK_EQ(a.gfn, 0x40000);
+	CHECK_EQ(a.count, 16);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "populate", "6", "1"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "populate", "6", "1", "z"), -1);
+}
+
 int main(void)
 {
+	RUN(test_parse_build);
 	RUN(test_parse_commands);
 	RUN(test_parse_errors);
 	RUN(test_parse_domain_commands);
