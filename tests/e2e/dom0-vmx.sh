@@ -16,7 +16,9 @@ scripts/mkiso.sh $iso build/hv.elf 0 "exit=bochs" cache/dom0/vmlinuz \
 bochs_boot $t 1500 $iso
 st=$(hv_status)
 if [ "$st" = 0 ] && expect_log $t 'vmx: enabled' 'Linux version 6\.' 'hvdev: .*events on GSI 5' \
-	'\[io1\] ioclient: verdict 0' 'DOM0-SELFTEST: PASS'; then
+	'\[io1\] ioclient: verdict 0' 'wm0 \(domain [0-9]+, not populated\): killed none' \
+	'wm1 \(domain [0-9]+, 0x40000000 populated\): finished 1' \
+	'sr \(domain [0-9]+, EAX 0x1234 at entry [0-9]+\): finished 112' 'DOM0-SELFTEST: PASS'; then
 	pass $t
 elif [ "$st" != 0 ]; then
 	fail $t "hypervisor status '$st', bochs rc $RC (log $LOG)"
