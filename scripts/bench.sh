@@ -16,7 +16,8 @@
 #             shown as both min and median)
 #   nodirect  the pair again with direct_switch=off (rows *_nodirect)
 #   smp2      the pair on two CPUs, service on CPU 0, client on CPU 1
-#             (rows *_smp2)
+#             (rows *_smp2; under -icount the two CPUs take turns and the
+#             TSC counts both, so that column is not one path's length)
 # Logs go to $LOGDIR (build/bench-logs unless set).
 cd "$(dirname "$0")/.." || exit 1
 LOGDIR=${LOGDIR:-build/bench-logs}
