@@ -30,14 +30,16 @@ static void free_ram_frames(uint64_t mfn, uint64_t count)
 		page_free_phys((mfn + i) << PAGE_SHIFT);
 }
 
-/* Backs [0, bytes) with RAM: 2 MiB-aligned runs when they can be had (so
- * the nested tables use large pages), single frames otherwise. */
-static int populate_ram(struct domain *d, uint64_t bytes)
+/* Backs [gfn, gfn + count) with zeroed RAM: 2 MiB-aligned runs when they
+ * can be had (so the nested tables use large pages), single frames
+ * otherwise. Each run is an owned p2m range, freed with the domain by
+ * p2m_destroy; built nested tables map it now, lazy ones at first touch. */
+int domain_populate(struct domain *d, uint64_t gfn, uint64_t count)
 {
-	uint64_t pages = bytes >> PAGE_SHIFT, gfn = 0;
+	uint64_t end = gfn + count;
 
-	while (gfn < pages) {
-		uint64_t left = pages - gfn, run = 1, pa = 0;
+	while (gfn < end) {
+		uint64_t left = end - gfn, run = 1, pa = 0;
 		if (left >= 512 && !(gfn & 511)) {
 			pa = frame_alloc_contig(&hv_frames, 512, LARGE_PAGE_SIZE);
 			run = 512;
@@ -55,9 +57,14 @@ static int populate_ram(struct domain *d, uint64_t bytes)
 			free_ram_frames(pa >> PAGE_SHIFT, run);
 			return err;
 		}
+		d->ram_bytes += run * PAGE_SIZE; /* in the p2m: freed with it */
+		if (!d->lazy_nested && d->npt.root) {
+			err = hvm_nested_map(&d->npt, gfn << PAGE_SHIFT, pa, run * PAGE_SIZE);
+			if (err)
+				return err;
+		}
 		gfn += run;
 	}
-	d->ram_bytes = bytes;
 	return 0;
 }
 
@@ -244,7 +251,7 @@ struct domain *domain_create_on(const char *name, uint64_t ram_bytes, unsigned v
 	/* Test domains fill their nested tables on demand: every guest then
 	 * also exercises nested faults, including during event delivery. */
 	d->lazy_nested = hvm_nested_lazy();
-	if (populate_ram(d, ALIGN_UP(ram_bytes, PAGE_SIZE)) || testdev_mmio_register(d) ||
+	if (domain_populate(d, 0, ALIGN_UP(ram_bytes, PAGE_SIZE) >> PAGE_SHIFT) || testdev_mmio_register(d) ||
 	    domain_start(d)) {
 		log_err("domain %u (%s): out of memory creating it\n", d->id, name);
 		domain_destroy(d);

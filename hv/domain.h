@@ -74,6 +74,10 @@ struct domain {
  * nested tables and vCPU 0 (0 or -ENOMEM). */
 struct domain *domain_alloc(const char *name);
 int domain_start(struct domain *d); /* creates nr_vcpus vCPUs (at least 1) */
+/* Backs the hole [gfn, gfn + count) with zeroed RAM (counted in
+ * ram_bytes): 0, -EEXIST (not a hole) or -ENOMEM (what was added stays,
+ * freed with the domain). */
+int domain_populate(struct domain *d, uint64_t gfn, uint64_t count);
 
 /* A new, empty, paused domain with `ram_bytes` of RAM at guest-physical 0,
  * nested tables built and its vCPUs; NULL (and everything undone) on

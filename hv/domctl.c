@@ -16,10 +16,7 @@
 #include "hv/string.h"
 #include "hv/vcpu.h"
 
-/* Memory dom0 may not give away: the hypervisor's own needs. */
-#define HV_RESERVE_BYTES (16ull << 20)
-
-static int copy_in(struct vcpu *v, void *dst, uint64_t gva, size_t len)
+int domctl_copy_in(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 {
 	uint32_t pf;
 	uint64_t addr;
@@ -29,7 +26,7 @@ static int copy_in(struct vcpu *v, void *dst, uint64_t gva, size_t len)
 /* Another domain dom0 may manage: never itself, never a privileged one.
  * The caller holds a reference (domain_put when done): the domain may run
  * on another CPU, and another hypercall could destroy it meanwhile. */
-static struct domain *managed_domain(struct vcpu *v, uint64_t domid)
+struct domain *domctl_managed_domain(struct vcpu *v, uint64_t domid)
 {
 	struct domain *d = domid <= UINT32_MAX ? domain_get_by_id((unsigned)domid) : 0;
 	if (d && (d == v->dom || d->privileged)) {
@@ -43,7 +40,7 @@ int64_t domctl_create(struct vcpu *v, const uint64_t args[6])
 {
 	struct kestrel_domain_config cfg;
 
-	if (copy_in(v, &cfg, args[0], sizeof(cfg)))
+	if (domctl_copy_in(v, &cfg, args[0], sizeof(cfg)))
 		return -EFAULT;
 	cfg.name[sizeof(cfg.name) - 1] = '\0';
 	if (!cfg.name[0] || cfg.vcpus != 1 || cfg.flags != 0)
@@ -51,7 +48,7 @@ int64_t domctl_create(struct vcpu *v, const uint64_t args[6])
 	if (cfg.mem_bytes < KESTREL_DOMAIN_MIN_MEM || cfg.mem_bytes > KESTREL_DOMAIN_MAX_MEM)
 		return -EINVAL;
 	uint64_t bytes = ALIGN_UP(cfg.mem_bytes, LARGE_PAGE_SIZE);
-	if (bytes + HV_RESERVE_BYTES > hv_frames.free_frames * PAGE_SIZE)
+	if (bytes + DOMCTL_RESERVE_BYTES > hv_frames.free_frames * PAGE_SIZE)
 		return -ENOMEM;
 	struct domain *d = domain_create(cfg.name, bytes, cfg.vcpus);
 	if (!d)
@@ -79,7 +76,7 @@ static int load_into(struct vcpu *v, struct domain *d, const uint64_t args[6])
 	/* The command line: up to its NUL, within the limit. */
 	memset(cmdline, 0, sizeof(cmdline));
 	for (size_t i = 0; args[3] && i < sizeof(cmdline) - 1; i++) {
-		if (copy_in(v, &cmdline[i], args[3] + i, 1))
+		if (domctl_copy_in(v, &cmdline[i], args[3] + i, 1))
 			return -EFAULT;
 		if (!cmdline[i])
 			break;
@@ -87,7 +84,7 @@ static int load_into(struct vcpu *v, struct domain *d, const uint64_t args[6])
 	uint8_t *image = kmalloc(len);
 	if (!image)
 		return -ENOMEM;
-	int err = copy_in(v, image, args[1], len);
+	int err = domctl_copy_in(v, image, args[1], len);
 	if (!err) {
 		err = guest_boot_multiboot(d, image, len, cmdline, &why);
 		domain_loaded(d);
@@ -100,7 +97,7 @@ static int load_into(struct vcpu *v, struct domain *d, const uint64_t args[6])
 
 int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
 {
-	struct domain *d = managed_domain(v, args[0]);
+	struct domain *d = domctl_managed_domain(v, args[0]);
 
 	if (!d)
 		return -ESRCH;
@@ -111,7 +108,7 @@ int64_t domctl_load(struct vcpu *v, const uint64_t args[6])
 
 int64_t domctl_destroy(struct vcpu *v, const uint64_t args[6])
 {
-	struct domain *d = managed_domain(v, args[0]);
+	struct domain *d = domctl_managed_domain(v, args[0]);
 
 	if (!d)
 		return -ESRCH;
@@ -125,7 +122,7 @@ int64_t domctl_destroy(struct vcpu *v, const uint64_t args[6])
 
 int64_t domctl_pause(struct vcpu *v, const uint64_t args[6])
 {
-	struct domain *d = managed_domain(v, args[0]);
+	struct domain *d = domctl_managed_domain(v, args[0]);
 
 	if (!d)
 		return -ESRCH;
@@ -136,7 +133,7 @@ int64_t domctl_pause(struct vcpu *v, const uint64_t args[6])
 
 int64_t domctl_unpause(struct vcpu *v, const uint64_t args[6])
 {
-	struct domain *d = managed_domain(v, args[0]);
+	struct domain *d = domctl_managed_domain(v, args[0]);
 
 	if (!d)
 		return -ESRCH;
