@@ -29,37 +29,6 @@ const char hvctl_usage[] =
 	"Talks to the hypervisor through /dev/hv (the hvdev module; $HV_DEVICE overrides).\n"
 	"Exit status: 0 done, 1 the device or a hypercall failed, 2 bad command line.\n";
 
-int hvctl_parse_domid(const char *s, uint32_t *out)
-{
-	uint64_t v = 0;
-	unsigned base = 10, digit;
-	const char *p = s;
-
-	if (!s || !*s)
-		return -1;
-	if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
-		base = 16;
-		p += 2;
-		if (!*p)
-			return -1;
-	}
-	for (; *p; p++) {
-		if (*p >= '0' && *p <= '9')
-			digit = (unsigned)(*p - '0');
-		else if (base == 16 && *p >= 'a' && *p <= 'f')
-			digit = (unsigned)(*p - 'a' + 10);
-		else if (base == 16 && *p >= 'A' && *p <= 'F')
-			digit = (unsigned)(*p - 'A' + 10);
-		else
-			return -1;
-		v = v * base + digit;
-		if (v > UINT32_MAX)
-			return -1;
-	}
-	*out = (uint32_t)v;
-	return 0;
-}
-
 int hvctl_parse_u64(const char *s, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -88,6 +57,16 @@ int hvctl_parse_u64(const char *s, uint64_t *out)
 		v = v * base + digit;
 	}
 	*out = v;
+	return 0;
+}
+
+int hvctl_parse_domid(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (hvctl_parse_u64(s, &v) || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
 	return 0;
 }
 

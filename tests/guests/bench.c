@@ -16,6 +16,7 @@
  * Other lines use the prefix "benchmark:" so that "bench: " lines are only
  * results. Verdict 0 if every item could be measured. */
 #include "guest.h"
+#include "lapic.h"
 
 const char guest_name[] = "benchmark";
 
@@ -58,8 +59,6 @@ HYPERCALL_BODY(body_echo_vmcall, "vmcall", HC_ECHO)
 /* The local APIC (xAPIC page at 0xfee00000) is emulated in the
  * hypervisor: an EOI is one MMIO write, an exit into the instruction
  * emulator. */
-#define LAPIC ((volatile uint32_t *)0xfee00000u)
-#define LAPIC_EOI (0xb0 / 4)
 
 static void body_eoi(void)
 {
@@ -107,15 +106,6 @@ static void measure(const char *name, bench_body body)
 	report(name, cost);
 }
 
-/* The xAPIC registers both benchmarks use (SDM Vol. 3A, table 11-1). */
-#define LAPIC_SVR (0xf0 / 4)
-#define LAPIC_ICR_LOW (0x300 / 4)
-#define LAPIC_ICR_HIGH (0x310 / 4)
-#define LAPIC_LVT_TIMER (0x320 / 4)
-#define LAPIC_TIMER_INIT (0x380 / 4)
-#define LAPIC_TIMER_DIVIDE (0x3e0 / 4)
-#define LVT_MASKED (1u << 16)
-#define LVT_PERIODIC (1u << 17)
 
 #define TIMER_VECTOR 0x40
 #define PING_VECTOR 0x50 /* vCPU 0 -> vCPU 1 */

@@ -7,6 +7,7 @@
  * fires neither early nor never, with the guest TSC below and far above
  * the host's. Needs vcpus=2. */
 #include "guest.h"
+#include "lapic.h"
 
 const char guest_name[] = "tsc";
 
@@ -25,17 +26,6 @@ enum {
 #define MSR_TSC 0x10
 #define MSR_TSC_DEADLINE 0x6e0
 
-#define LAPIC ((volatile uint32_t *)0xfee00000u)
-#define LAPIC_EOI (0xb0 / 4)
-#define LAPIC_SVR (0xf0 / 4)
-#define LAPIC_ICR_LOW (0x300 / 4)
-#define LAPIC_ICR_HIGH (0x310 / 4)
-#define LAPIC_LVT_TIMER (0x320 / 4)
-#define LAPIC_TIMER_INIT (0x380 / 4)
-#define LAPIC_TIMER_DIVIDE (0x3e0 / 4)
-#define LVT_PERIODIC (1u << 17)
-#define LVT_TSC_DEADLINE (1u << 18)
-#define LVT_MASKED (1u << 16)
 
 #define TIMER_VECTOR 0x40
 #define TRAMPOLINE 0x8000u
