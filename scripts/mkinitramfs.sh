@@ -137,9 +137,10 @@ wait_done() {
 	echo "$2 (domain $1): finished, verdict 0 (after about $i s)"
 }
 
-# list_state ID: the State column of domain ID in hvctl list ("" if absent).
+# list_state ID: the State column (the sixth on) of domain ID in hvctl list
+# ("" if absent).
 list_state() {
-	hvctl list | awk -v id="$1" 'NR > 1 && $2 == id { s = $5; for (i = 6; i <= NF; i++) s = s " " $i; print s }'
+	hvctl list | awk -v id="$1" 'NR > 1 && $2 == id { s = $6; for (i = 7; i <= NF; i++) s = s " " $i; print s }'
 }
 
 domain_count() {

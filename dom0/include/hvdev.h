@@ -41,10 +41,33 @@
  * until the client is destroyed, then the module frees them.
  * KHC_VCPU_SET_REGS bounces its struct kestrel_vcpu_regs (EFAULT when it
  * is not readable); KHC_MEMORY_POPULATE takes numbers only.
- * KHC_IOREQ_ROUTE, KHC_IOREQ_COMPLETE and KHC_EVENT_NOTIFY take no
- * pointers and go through HV_IOCTL_HYPERCALL; KHC_IOREQ_SETUP (a physical
- * address), KHC_EVENT_BIND and KHC_EVENT_UNBIND (the module owns its ports
- * and its interrupt line) are refused there with EINVAL.
+ * KHC_IOREQ_ROUTE, KHC_IOREQ_COMPLETE, KHC_EVENT_NOTIFY and
+ * KHC_DOMAIN_SET_WEIGHT take no pointers and go through HV_IOCTL_HYPERCALL;
+ * KHC_IOREQ_SETUP (a physical address), KHC_EVENT_BIND and KHC_EVENT_UNBIND
+ * (the module owns its ports and its interrupt line), KHC_MEMORY_MAP_FOREIGN
+ * and KHC_MEMORY_UNMAP_FOREIGN (the module owns dom0's foreign-map window)
+ * are refused there with EINVAL.
+ *
+ * Foreign mappings, another domain's RAM in this process, in two steps:
+ * ioctl(fd, HV_IOCTL_FOREIGN_MAP, &m) takes m.count pages of the module's
+ * foreign-map window (CPUID 0x40000002, a hole of dom0's physical space)
+ * and makes KHC_MEMORY_MAP_FOREIGN(m.domid, m.gfn, m.count, window page),
+ * then returns 0 with m.offset set; mmap(NULL, m.count * 4096,
+ * PROT_READ|PROT_WRITE, MAP_SHARED, fd, m.offset) maps those pages, once
+ * (a second mmap of the offset: EBUSY; another length: EINVAL; never
+ * executable, never copied on fork, never split or grown: munmap or
+ * mprotect of part of it fails with EINVAL). munmap of the whole mapping
+ * (or exit) ends it: once the last page table entry is gone the module
+ * makes KHC_MEMORY_UNMAP_FOREIGN and frees the window pages. A mapping
+ * made by the ioctl but never mmapped ends when the file is closed. The
+ * ioctl returns -1 with errno: EINVAL (flags not 0, count 0 or over
+ * KESTREL_FOREIGN_MAP_PAGES_MAX, gfn + count over KESTREL_GFN_LIMIT; or
+ * the hypervisor's: a page that is not the domain's RAM), ESRCH (the
+ * hypervisor's: no such domain, dom0 itself, a privileged domain), ENOSPC
+ * (no room in the window, or the hypervisor's limit of
+ * KESTREL_FOREIGN_MAPS_MAX mappings), ENODEV (the hypervisor gives dom0
+ * no window), ENOMEM, EFAULT, EPERM. Offsets of foreign mappings are
+ * HV_FOREIGN_MMAP_BASE and up; offset 0 stays the I/O ring's page set.
  */
 #ifndef KESTREL_HVDEV_H
 #define KESTREL_HVDEV_H
@@ -76,6 +99,17 @@ struct hv_ioreq_setup {
 };
 
 #define HV_IOCTL_IOREQ_SETUP _IOWR(HV_IOCTL_MAGIC, 0xe1, struct hv_ioreq_setup)
+
+struct hv_foreign_map {
+	__u32 domid;  /* in: the domain whose memory is mapped */
+	__u32 flags;  /* in: 0 */
+	__u64 gfn;    /* in: its first guest page */
+	__u64 count;  /* in: pages, 1..KESTREL_FOREIGN_MAP_PAGES_MAX */
+	__u64 offset; /* out: the mmap offset of the mapping */
+};
+
+#define HV_IOCTL_FOREIGN_MAP _IOWR(HV_IOCTL_MAGIC, 0xe2, struct hv_foreign_map)
+#define HV_FOREIGN_MMAP_BASE 0x100000000ull /* first mmap offset of a foreign mapping */
 
 /* Limits of the bounce buffers (per call); KHC_DOMAIN_LOAD's are
  * KESTREL_IMAGE_MAX and KESTREL_CMDLINE_MAX (hv/abi.h). */

@@ -207,6 +207,57 @@ static int cmd_populate(int fd, const struct hvctl_args *a)
 	return 0;
 }
 
+static int cmd_weight(int fd, const struct hvctl_args *a)
+{
+	char what[64];
+	int err = hv_domain_set_weight(fd, a->domid, a->weight);
+
+	if (err) {
+		snprintf(what, sizeof(what), "weight %" PRIu32 ": KHC_DOMAIN_SET_WEIGHT", a->domid);
+		return fail(what, err);
+	}
+	return 0;
+}
+
+/*
+ * peek and poke: a foreign mapping of the pages that hold the words, for
+ * the length of the command. A refusal is most often an address that is
+ * not the domain's RAM: the message says so.
+ */
+static int cmd_access(int fd, const struct hvctl_args *a)
+{
+	static uint32_t words[HVCTL_PEEK_MAX_WORDS];
+	static char text[HVCTL_PEEK_MAX_WORDS / 4 * 64];
+	const char *verb = a->cmd == HVCTL_PEEK ? "peek" : "poke";
+	volatile uint32_t *w;
+	uint64_t gfn, count, i;
+	const char *step;
+	void *p;
+	int err;
+
+	hvctl_page_span(a->gpa, (uint64_t)a->words * 4, &gfn, &count);
+	err = hv_foreign_map(fd, a->domid, gfn, count, &p, &step);
+	if (err) {
+		fprintf(stderr, "hvctl: %s %" PRIu32 " 0x%" PRIx64 ": %s: %s%s\n", verb, a->domid,
+			a->gpa, step, strerror(-err),
+			err == -EINVAL ? " (not the domain's RAM?)" : "");
+		return HVCTL_EXIT_FAIL;
+	}
+	w = (volatile uint32_t *)((char *)p + (a->gpa & 4095));
+	if (a->cmd == HVCTL_POKE) {
+		w[0] = a->value;
+	} else {
+		for (i = 0; i < a->words; i++)
+			words[i] = w[i];
+	}
+	hv_foreign_unmap(p, count);
+	if (a->cmd == HVCTL_PEEK) {
+		hvctl_format_words(text, sizeof(text), a->gpa, words, a->words);
+		put(text);
+	}
+	return 0;
+}
+
 /* The whole log ring, from position 0 until a read returns 0. */
 static int cmd_dmesg(int fd)
 {
@@ -281,6 +332,13 @@ int main(int argc, char *argv[])
 		break;
 	case HVCTL_POPULATE:
 		status = cmd_populate(fd, &args);
+		break;
+	case HVCTL_WEIGHT:
+		status = cmd_weight(fd, &args);
+		break;
+	case HVCTL_PEEK:
+	case HVCTL_POKE:
+		status = cmd_access(fd, &args);
 		break;
 	default:
 		status = HVCTL_EXIT_USAGE;

@@ -2,13 +2,14 @@
 #include "hvctl_cli.h"
 
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 const char hvctl_usage[] =
 	"usage: hvctl COMMAND\n"
 	"  version     the hypervisor's ABI version\n"
-	"  list        the domains: Name, ID, Mem(MiB), VCPUs, State (and verdict)\n"
+	"  list        the domains: Name, ID, Mem(MiB), VCPUs, Weight, State (and verdict)\n"
 	"  info ID     everything about one domain\n"
 	"  dmesg       the hypervisor's log ring\n"
 	"  create NAME MEM_MB IMAGE [ARG...]\n"
@@ -25,6 +26,12 @@ const char hvctl_usage[] =
 	"              others become 0, rflags 0x2; mode and segments stay\n"
 	"  populate ID GFN COUNT\n"
 	"              back guest pages GFN..GFN+COUNT-1 of a paused domain with zeroed RAM\n"
+	"  weight ID N the domain's scheduler weight (1 to 65535; 256 by default)\n"
+	"  peek ID GPA [WORDS]\n"
+	"              print WORDS (1 by default, at most 1024) 32-bit words of the domain's\n"
+	"              RAM from guest-physical address GPA (a multiple of 4), in hex\n"
+	"  poke ID GPA WORD\n"
+	"              write the 32-bit WORD at guest-physical address GPA (a multiple of 4)\n"
 	"  help        this text\n"
 	"Talks to the hypervisor through /dev/hv (the hvdev module; $HV_DEVICE overrides).\n"
 	"Exit status: 0 done, 1 the device or a hypercall failed, 2 bad command line.\n";
@@ -60,7 +67,7 @@ int hvctl_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-int hvctl_parse_domid(const char *s, uint32_t *out)
+int hvctl_parse_u32(const char *s, uint32_t *out)
 {
 	uint64_t v;
 
@@ -68,6 +75,11 @@ int hvctl_parse_domid(const char *s, uint32_t *out)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+int hvctl_parse_domid(const char *s, uint32_t *out)
+{
+	return hvctl_parse_u32(s, out);
 }
 
 int hvctl_parse_reg(const char *s, struct hvctl_args *a)
@@ -160,28 +172,58 @@ int hvctl_join_cmdline(int n, char *const words[], char *out, size_t len)
 	return 0;
 }
 
+/* peek ID GPA [WORDS], poke ID GPA WORD: argv[3] on. */
+static int parse_access(int argc, char *const argv[], struct hvctl_args *out, char *err,
+			size_t errlen)
+{
+	const uint64_t end = KESTREL_GFN_LIMIT << 12;
+
+	out->words = 1;
+	if (out->cmd == HVCTL_PEEK && argc > 4 &&
+	    (hvctl_parse_u32(argv[4], &out->words) < 0 || out->words < 1 ||
+	     out->words > HVCTL_PEEK_MAX_WORDS)) {
+		snprintf(err, errlen, "bad word count '%.40s' (1 to %u)", argv[4],
+			 HVCTL_PEEK_MAX_WORDS);
+		return -1;
+	}
+	if (out->cmd == HVCTL_POKE && hvctl_parse_u32(argv[4], &out->value) < 0) {
+		snprintf(err, errlen, "bad word '%.40s' (32 bits, decimal or 0x hex)", argv[4]);
+		return -1;
+	}
+	if (hvctl_parse_u64(argv[3], &out->gpa) < 0 || out->gpa % 4 ||
+	    out->gpa >= end || (uint64_t)out->words * 4 > end - out->gpa) {
+		snprintf(err, errlen, "bad address '%.40s' (a multiple of 4 below 2^48)", argv[3]);
+		return -1;
+	}
+	return 0;
+}
+
 int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err, size_t errlen)
 {
+	enum { ANY = 1000 }; /* no upper bound on the arguments */
 	static const struct {
 		const char *name;
 		enum hvctl_cmd cmd;
-		int nargs; /* -1: create's own rules */
+		int least, most; /* arguments after the command */
 		const char *usage;
 	} cmds[] = {
-		{ "help", HVCTL_HELP, 0, NULL },
-		{ "-h", HVCTL_HELP, 0, NULL },
-		{ "--help", HVCTL_HELP, 0, NULL },
-		{ "version", HVCTL_VERSION, 0, NULL },
-		{ "list", HVCTL_LIST, 0, NULL },
-		{ "info", HVCTL_INFO, 1, "usage: hvctl info ID" },
-		{ "dmesg", HVCTL_DMESG, 0, NULL },
-		{ "create", HVCTL_CREATE, -1, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]" },
-		{ "load", HVCTL_LOAD, -1, "usage: hvctl load NAME MEM_MB IMAGE [ARG...]" },
-		{ "destroy", HVCTL_DESTROY, 1, "usage: hvctl destroy ID" },
-		{ "pause", HVCTL_PAUSE, 1, "usage: hvctl pause ID" },
-		{ "unpause", HVCTL_UNPAUSE, 1, "usage: hvctl unpause ID" },
-		{ "setregs", HVCTL_SETREGS, -1, "usage: hvctl setregs ID REG=VALUE..." },
-		{ "populate", HVCTL_POPULATE, 3, "usage: hvctl populate ID GFN COUNT" },
+		{ "help", HVCTL_HELP, 0, 0, NULL },
+		{ "-h", HVCTL_HELP, 0, 0, NULL },
+		{ "--help", HVCTL_HELP, 0, 0, NULL },
+		{ "version", HVCTL_VERSION, 0, 0, NULL },
+		{ "list", HVCTL_LIST, 0, 0, NULL },
+		{ "info", HVCTL_INFO, 1, 1, "usage: hvctl info ID" },
+		{ "dmesg", HVCTL_DMESG, 0, 0, NULL },
+		{ "create", HVCTL_CREATE, 3, ANY, "usage: hvctl create NAME MEM_MB IMAGE [ARG...]" },
+		{ "load", HVCTL_LOAD, 3, ANY, "usage: hvctl load NAME MEM_MB IMAGE [ARG...]" },
+		{ "destroy", HVCTL_DESTROY, 1, 1, "usage: hvctl destroy ID" },
+		{ "pause", HVCTL_PAUSE, 1, 1, "usage: hvctl pause ID" },
+		{ "unpause", HVCTL_UNPAUSE, 1, 1, "usage: hvctl unpause ID" },
+		{ "setregs", HVCTL_SETREGS, 2, ANY, "usage: hvctl setregs ID REG=VALUE..." },
+		{ "populate", HVCTL_POPULATE, 3, 3, "usage: hvctl populate ID GFN COUNT" },
+		{ "weight", HVCTL_WEIGHT, 2, 2, "usage: hvctl weight ID N" },
+		{ "peek", HVCTL_PEEK, 2, 3, "usage: hvctl peek ID GPA [WORDS]" },
+		{ "poke", HVCTL_POKE, 3, 3, "usage: hvctl poke ID GPA WORD" },
 	};
 	size_t i;
 
@@ -193,8 +235,7 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		if (strcmp(argv[1], cmds[i].name) != 0)
 			continue;
-		int least = cmds[i].cmd == HVCTL_SETREGS ? 2 : 3;
-		if (cmds[i].nargs < 0 ? argc - 2 < least : argc - 2 != cmds[i].nargs) {
+		if (argc - 2 < cmds[i].least || argc - 2 > cmds[i].most) {
 			if (cmds[i].usage)
 				snprintf(err, errlen, "%s", cmds[i].usage);
 			else
@@ -226,7 +267,7 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 			}
 			return 0;
 		}
-		if (cmds[i].nargs != 0 && hvctl_parse_domid(argv[2], &out->domid) < 0) {
+		if (cmds[i].least != 0 && hvctl_parse_domid(argv[2], &out->domid) < 0) {
 			snprintf(err, errlen, "bad domain id '%.40s'", argv[2]);
 			return -1;
 		}
@@ -247,6 +288,12 @@ int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err,
 				 argv[4]);
 			return -1;
 		}
+		if (out->cmd == HVCTL_WEIGHT && hvctl_parse_u32(argv[3], &out->weight) < 0) {
+			snprintf(err, errlen, "bad weight '%.40s' (decimal or 0x hex)", argv[3]);
+			return -1;
+		}
+		if (out->cmd == HVCTL_PEEK || out->cmd == HVCTL_POKE)
+			return parse_access(argc, argv, out, err, errlen);
 		return 0;
 	}
 	snprintf(err, errlen, "unknown command '%.40s' (try 'hvctl help')", argv[1]);
@@ -261,6 +308,41 @@ size_t hvctl_dmesg_skip(const char *buf, size_t n, uint64_t asked, uint64_t now)
 		return 0;
 	nl = memchr(buf, '\n', n);
 	return nl ? (size_t)(nl - buf) + 1 : n;
+}
+
+void hvctl_page_span(uint64_t gpa, uint64_t bytes, uint64_t *gfn, uint64_t *count)
+{
+	*gfn = gpa >> 12;
+	*count = ((gpa + bytes - 1) >> 12) - *gfn + 1;
+}
+
+/* vsnprintf at buf + *used; *used counts what was needed, as snprintf's result. */
+static void append(char *buf, size_t len, size_t *used, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(buf + (*used < len ? *used : len), *used < len ? len - *used : 0, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*used += (size_t)k;
+}
+
+int hvctl_format_words(char *buf, size_t len, uint64_t gpa, const uint32_t *words, size_t n)
+{
+	size_t i, used = 0;
+
+	if (len)
+		buf[0] = 0;
+	for (i = 0; i < n; i++) {
+		if (i % 4 == 0)
+			append(buf, len, &used, "%s0x%08" PRIx64 ":", i ? "\n" : "", gpa + i * 4);
+		append(buf, len, &used, " %08" PRIx32, words[i]);
+	}
+	if (n)
+		append(buf, len, &used, "\n");
+	return (int)used;
 }
 
 const char *hvctl_state_name(uint32_t state)
@@ -302,12 +384,12 @@ static void domain_name(char name[33], const struct kestrel_domain_info *d)
 }
 
 /* Columns as xl list prints them (without its Time(s)). */
-#define LIST_FMT "%-32s %5s %9s %5s %s\n"
-#define ROW_FMT "%-32s %5" PRIu32 " %9" PRIu64 " %5" PRIu32 " %s\n"
+#define LIST_FMT "%-32s %5s %9s %5s %6s %s\n"
+#define ROW_FMT "%-32s %5" PRIu32 " %9" PRIu64 " %5" PRIu32 " %6" PRIu32 " %s\n"
 
 int hvctl_format_list_header(char *buf, size_t len)
 {
-	return snprintf(buf, len, LIST_FMT, "Name", "ID", "Mem(MiB)", "VCPUs", "State");
+	return snprintf(buf, len, LIST_FMT, "Name", "ID", "Mem(MiB)", "VCPUs", "Weight", "State");
 }
 
 int hvctl_format_list_row(char *buf, size_t len, const struct kestrel_domain_info *d)
@@ -316,7 +398,8 @@ int hvctl_format_list_row(char *buf, size_t len, const struct kestrel_domain_inf
 
 	domain_name(name, d);
 	hvctl_state_text(state, sizeof(state), d);
-	return snprintf(buf, len, ROW_FMT, name, d->id, d->mem_bytes >> 20, d->vcpus, state);
+	return snprintf(buf, len, ROW_FMT, name, d->id, d->mem_bytes >> 20, d->vcpus, d->weight,
+			state);
 }
 
 int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d)
@@ -336,13 +419,14 @@ int hvctl_format_info(char *buf, size_t len, const struct kestrel_domain_info *d
 			"state:     %s\n"
 			"flags:     %s%s\n"
 			"vcpus:     %" PRIu32 "\n"
+			"weight:    %" PRIu32 "\n"
 			"memory:    %" PRIu64 " MiB (%" PRIu64 " bytes)\n"
 			"exits:     %" PRIu64 "\n"
 			"%s",
 			d->id, name, state,
 			(d->flags & KESTREL_DOMAIN_PRIVILEGED) ? "privileged" : "none",
 			(d->flags & ~KESTREL_DOMAIN_PRIVILEGED) ? " +unknown" : "",
-			d->vcpus, d->mem_bytes >> 20, d->mem_bytes, d->exits, verdict);
+			d->vcpus, d->weight, d->mem_bytes >> 20, d->mem_bytes, d->exits, verdict);
 }
 
 int hvctl_format_version(char *buf, size_t len, uint32_t abi)

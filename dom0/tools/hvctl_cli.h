@@ -23,11 +23,17 @@ enum hvctl_cmd {
 	HVCTL_UNPAUSE,
 	HVCTL_SETREGS,
 	HVCTL_POPULATE,
+	HVCTL_WEIGHT,
+	HVCTL_PEEK,
+	HVCTL_POKE,
 };
+
+/* peek: at most this many 32-bit words per command. */
+#define HVCTL_PEEK_MAX_WORDS 1024u
 
 struct hvctl_args {
 	enum hvctl_cmd cmd;
-	uint32_t domid;                     /* INFO, DESTROY, PAUSE, UNPAUSE */
+	uint32_t domid;                     /* INFO, DESTROY, PAUSE, UNPAUSE, ... */
 	char name[32];                      /* CREATE, LOAD: NUL-terminated, 1..31 characters */
 	uint64_t mem_bytes;                 /* CREATE, LOAD */
 	const char *image;                  /* CREATE, LOAD: a path (points into argv) */
@@ -35,6 +41,10 @@ struct hvctl_args {
 	uint32_t vcpu;                      /* SETREGS */
 	struct kestrel_vcpu_regs regs;      /* SETREGS: unnamed registers 0, rflags 0x2 */
 	uint64_t gfn, count;                /* POPULATE */
+	uint32_t weight;                    /* WEIGHT: passed on, the hypervisor checks it */
+	uint64_t gpa;                       /* PEEK, POKE: 4-byte aligned, below 2^48 */
+	uint32_t words;                     /* PEEK: 1..HVCTL_PEEK_MAX_WORDS */
+	uint32_t value;                     /* POKE */
 };
 
 /* Exit statuses: a failed call, and a bad command line. */
@@ -45,7 +55,10 @@ struct hvctl_args {
  * message (no newline) in err. */
 int hvctl_parse(int argc, char *const argv[], struct hvctl_args *out, char *err, size_t errlen);
 
-/* A domain id: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
+/* A 32-bit number: decimal or 0x hex, 0..UINT32_MAX, nothing else. */
+int hvctl_parse_u32(const char *s, uint32_t *out);
+
+/* A domain id: a 32-bit number. */
 int hvctl_parse_domid(const char *s, uint32_t *out);
 
 /* A 64-bit number: decimal or 0x hex, nothing else. */
@@ -64,6 +77,14 @@ int hvctl_parse_name(const char *s, char out[32]);
 /* Joins words with single spaces into out (len bytes with the NUL);
  * -1 when it does not fit. No words: an empty string. */
 int hvctl_join_cmdline(int n, char *const words[], char *out, size_t len);
+
+/* The guest pages that hold bytes [gpa, gpa + bytes), bytes > 0: the
+ * first and how many. */
+void hvctl_page_span(uint64_t gpa, uint64_t bytes, uint64_t *gfn, uint64_t *count);
+
+/* peek's text: n words read from gpa on, four to a line, each line
+ * "0xADDR: w0 w1 w2 w3" (hex, eight digits a word). As snprintf. */
+int hvctl_format_words(char *buf, size_t len, uint64_t gpa, const uint32_t *words, size_t n);
 
 /* dmesg: a log read asked for bytes from `asked` and got n bytes, after
  * which the position is `now`. When the ring no longer held `asked` (it

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "hvdev.h"
@@ -132,6 +133,45 @@ int hv_memory_populate(int fd, uint32_t domid, uint64_t gfn, uint64_t count)
 	int64_t r = hv_call(fd, KHC_MEMORY_POPULATE, domid, gfn, count);
 
 	return r < 0 ? (int)r : 0;
+}
+
+int hv_domain_set_weight(int fd, uint32_t domid, uint32_t weight)
+{
+	int64_t r = hv_call(fd, KHC_DOMAIN_SET_WEIGHT, domid, weight, 0);
+
+	return r < 0 ? (int)r : 0;
+}
+
+/* Pages as a mapping length; 0 when they do not fit a size_t. */
+static size_t pages_len(uint64_t count)
+{
+	return count > SIZE_MAX / 4096 ? 0 : (size_t)count * 4096;
+}
+
+int hv_foreign_map(int fd, uint32_t domid, uint64_t gfn, uint64_t count, void **addr,
+		   const char **step)
+{
+	struct hv_foreign_map m = { .domid = domid, .gfn = gfn, .count = count };
+	const char *dummy;
+	void *p;
+
+	if (!step)
+		step = &dummy;
+	*step = "KHC_MEMORY_MAP_FOREIGN";
+	if (ioctl(fd, HV_IOCTL_FOREIGN_MAP, &m) < 0)
+		return -errno;
+	/* The module checked count, so the length fits. */
+	*step = "mmap";
+	p = mmap(NULL, pages_len(count), PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)m.offset);
+	if (p == MAP_FAILED)
+		return -errno; /* the module ends the mapping when fd is closed */
+	*addr = p;
+	return 0;
+}
+
+int hv_foreign_unmap(void *addr, uint64_t count)
+{
+	return munmap(addr, pages_len(count)) < 0 ? -errno : 0;
 }
 
 static int64_t domain_make(int fd, const struct kestrel_domain_config *cfg, const void *image,

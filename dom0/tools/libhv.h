@@ -48,6 +48,19 @@ int hv_vcpu_set_regs(int fd, uint32_t domid, uint32_t vcpu, const struct kestrel
 /* KHC_MEMORY_POPULATE: zeroed RAM at guest pages [gfn, gfn + count) of a
  * paused domain; -EEXIST when any of them is RAM or MMIO already. */
 int hv_memory_populate(int fd, uint32_t domid, uint64_t gfn, uint64_t count);
+/* KHC_DOMAIN_SET_WEIGHT: another, unprivileged domain's scheduler weight,
+ * 1..KESTREL_WEIGHT_MAX (-EINVAL otherwise, -ESRCH for dom0). */
+int hv_domain_set_weight(int fd, uint32_t domid, uint32_t weight);
+/* A foreign mapping (HV_IOCTL_FOREIGN_MAP, then mmap): count pages of
+ * domain domid's RAM from its page gfn, readable and writable at *addr
+ * until hv_foreign_unmap. On failure -errno, and *step (when not NULL)
+ * says where: "KHC_MEMORY_MAP_FOREIGN" (the module's or the hypervisor's
+ * refusal, hvdev.h) or "mmap". */
+int hv_foreign_map(int fd, uint32_t domid, uint64_t gfn, uint64_t count, void **addr,
+		   const char **step);
+/* Ends a mapping of count pages at addr: the module unmaps it in the
+ * hypervisor once the pages are gone from this process. */
+int hv_foreign_unmap(void *addr, uint64_t count);
 /* create + load + unpause: the new id, or -errno with the half-made domain
  * destroyed again; *step names the call that failed ("KHC_DOMAIN_CREATE",
  * ...) when step is not NULL. */

@@ -242,6 +242,7 @@ static struct kestrel_domain_info dom0_info(void)
 		.exits = 123456,
 		.name = "Domain-0",
 		.verdict = -1,
+		.weight = 256,
 	};
 	return d;
 }
@@ -252,18 +253,19 @@ static void test_list_format(void)
 	char buf[160];
 
 	hvctl_format_list_header(buf, sizeof(buf));
-	CHECK_STR(buf, "Name                                ID  Mem(MiB) VCPUs State\n");
+	CHECK_STR(buf, "Name                                ID  Mem(MiB) VCPUs Weight State\n");
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "Domain-0                             0       512     1 running\n");
+	CHECK_STR(buf, "Domain-0                             0       512     1    256 running\n");
 	d.id = 12;
 	d.state = KESTREL_DOMAIN_KILLED;
 	d.vcpus = 4;
 	d.mem_bytes = (3ull << 30) + 12345; /* MiB round down */
 	strcpy(d.name, "wildmem");
+	d.weight = 65535;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "wildmem                             12      3072     4 killed\n");
+	CHECK_STR(buf, "wildmem                             12      3072     4  65535 killed\n");
 	/* Header and rows line up: the State column starts at the same place. */
-	CHECK_EQ(strstr(buf, "killed") - buf, 55);
+	CHECK_EQ(strstr(buf, "killed") - buf, 62);
 }
 
 static void test_list_verdicts(void)
@@ -277,20 +279,20 @@ static void test_list_verdicts(void)
 	strcpy(d.name, "t1");
 	d.state = KESTREL_DOMAIN_PAUSED;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "t1                                   1         8     1 paused\n");
+	CHECK_STR(buf, "t1                                   1         8     1    256 paused\n");
 	d.state = KESTREL_DOMAIN_FINISHED;
 	d.verdict = 0;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "t1                                   1         8     1 finished (verdict 0)\n");
+	CHECK_STR(buf, "t1                                   1         8     1    256 finished (verdict 0)\n");
 	d.state = KESTREL_DOMAIN_KILLED;
 	d.verdict = 0x7fffffff;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "t1                                   1         8     1 killed (verdict 2147483647)\n");
+	CHECK_STR(buf, "t1                                   1         8     1    256 killed (verdict 2147483647)\n");
 	/* Any negative verdict means none. */
 	d.state = KESTREL_DOMAIN_RUNNING;
 	d.verdict = -5;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "t1                                   1         8     1 running\n");
+	CHECK_STR(buf, "t1                                   1         8     1    256 running\n");
 }
 
 static void test_list_hostile_names(void)
@@ -302,11 +304,11 @@ static void test_list_hostile_names(void)
 	d.name[3] = '\n';
 	d.name[4] = (char)0xff;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "xxx??xxxxxxxxxxxxxxxxxxxxxxxxxxx     0       512     1 running\n");
+	CHECK_STR(buf, "xxx??xxxxxxxxxxxxxxxxxxxxxxxxxxx     0       512     1    256 running\n");
 	memset(d.name, 0, sizeof(d.name));
 	d.state = 77;
 	hvctl_format_list_row(buf, sizeof(buf), &d);
-	CHECK_STR(buf, "-                                    0       512     1 unknown\n");
+	CHECK_STR(buf, "-                                    0       512     1    256 unknown\n");
 }
 
 static void test_states(void)
@@ -329,6 +331,7 @@ static void test_info_format(void)
 		       "state:     running\n"
 		       "flags:     privileged\n"
 		       "vcpus:     1\n"
+		       "weight:    256\n"
 		       "memory:    512 MiB (536870912 bytes)\n"
 		       "exits:     123456\n");
 	d.flags = 6;
@@ -348,6 +351,7 @@ static void test_info_format(void)
 		       "state:     finished\n"
 		       "flags:     none\n"
 		       "vcpus:     1\n"
+		       "weight:    256\n"
 		       "memory:    512 MiB (536870912 bytes)\n"
 		       "exits:     123456\n"
 		       "verdict:   3\n");
@@ -359,11 +363,11 @@ static void test_version_and_truncation(void)
 	int n;
 
 	hvctl_format_version(buf, sizeof(buf), 0x00010000);
-	CHECK_STR(buf, "Kestrel ABI 1.0 (hvctl built for 1.0)\n");
+	CHECK_STR(buf, "Kestrel ABI 1.0 (hvctl built for 1.1)\n");
 	hvctl_format_version(buf, sizeof(buf), 0x0002000a);
-	CHECK_STR(buf, "Kestrel ABI 2.10 (hvctl built for 1.0)\n");
+	CHECK_STR(buf, "Kestrel ABI 2.10 (hvctl built for 1.1)\n");
 	n = hvctl_format_list_header(tiny, sizeof(tiny));
-	CHECK_EQ(n, 61);
+	CHECK_EQ(n, 68);
 	CHECK_STR(tiny, "Name   ");
 }
 
@@ -417,8 +421,120 @@ static void test_parse_build(void)
 	CHECK_EQ(parse(&a, err, 5, "hvctl", "populate", "6", "1", "z"), -1);
 }
 
+static void test_parse_weight(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "3", "512"), 0);
+	CHECK_EQ(a.cmd, HVCTL_WEIGHT);
+	CHECK_EQ(a.domid, 3);
+	CHECK_EQ(a.weight, 512);
+	/* Out of 1..65535 but 32 bits: the hypervisor's to refuse. */
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "3", "0"), 0);
+	CHECK_EQ(a.weight, 0);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "3", "0xffffffff"), 0);
+	CHECK_EQ(a.weight, 0xffffffffu);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "3", "4294967296"), -1);
+	CHECK_STR(err, "bad weight '4294967296' (decimal or 0x hex)");
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "3", "-1"), -1);
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "weight", "3"), -1);
+	CHECK_STR(err, "usage: hvctl weight ID N");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "weight", "3", "1", "2"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "weight", "x", "1"), -1);
+	CHECK_STR(err, "bad domain id 'x'");
+}
+
+static void test_parse_peek_poke(void)
+{
+	struct hvctl_args a;
+	char err[160];
+
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "peek", "4", "0x200000"), 0);
+	CHECK_EQ(a.cmd, HVCTL_PEEK);
+	CHECK_EQ(a.domid, 4);
+	CHECK_EQ(a.gpa, 0x200000);
+	CHECK_EQ(a.words, 1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "peek", "4", "0x200ff8", "1024"), 0);
+	CHECK_EQ(a.words, 1024);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "peek", "4", "0x200ff8", "1025"), -1);
+	CHECK_STR(err, "bad word count '1025' (1 to 1024)");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "peek", "4", "0x200ff8", "0"), -1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "peek", "4", "0x200ff8", "two"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "peek", "4", "0x200002"), -1);
+	CHECK_STR(err, "bad address '0x200002' (a multiple of 4 below 2^48)");
+	/* The last word below 2^48, and one word over it. */
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "peek", "4", "0xfffffffffffc"), 0);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "peek", "4", "0xfffffffffffc", "2"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "peek", "4", "0x1000000000000"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "peek", "4", "0xfffffffffffffffc"), -1);
+	CHECK_EQ(parse(&a, err, 3, "hvctl", "peek", "4"), -1);
+	CHECK_STR(err, "usage: hvctl peek ID GPA [WORDS]");
+	CHECK_EQ(parse(&a, err, 6, "hvctl", "peek", "4", "0", "1", "2"), -1);
+
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "poke", "4", "0x500000", "0xc0ffee42"), 0);
+	CHECK_EQ(a.cmd, HVCTL_POKE);
+	CHECK_EQ(a.gpa, 0x500000);
+	CHECK_EQ(a.value, 0xc0ffee42u);
+	CHECK_EQ(a.words, 1);
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "poke", "4", "0x500000", "0x100000000"), -1);
+	CHECK_STR(err, "bad word '0x100000000' (32 bits, decimal or 0x hex)");
+	CHECK_EQ(parse(&a, err, 5, "hvctl", "poke", "4", "0x500001", "1"), -1);
+	CHECK_EQ(parse(&a, err, 4, "hvctl", "poke", "4", "0x500000"), -1);
+	CHECK_STR(err, "usage: hvctl poke ID GPA WORD");
+}
+
+static void test_page_span(void)
+{
+	uint64_t gfn, count;
+
+	hvctl_page_span(0x200000, 4, &gfn, &count);
+	CHECK_EQ(gfn, 0x200);
+	CHECK_EQ(count, 1);
+	hvctl_page_span(0x200ffc, 4, &gfn, &count);
+	CHECK_EQ(gfn, 0x200);
+	CHECK_EQ(count, 1);
+	hvctl_page_span(0x200ff8, 16, &gfn, &count);
+	CHECK_EQ(gfn, 0x200);
+	CHECK_EQ(count, 2);
+	/* 1024 words from mid-page: the rest of that page and a second. */
+	hvctl_page_span(0x200004, 4096, &gfn, &count);
+	CHECK_EQ(count, 2);
+	hvctl_page_span(0x200000, 4096, &gfn, &count);
+	CHECK_EQ(count, 1);
+	hvctl_page_span(0xfffffffffffc, 4, &gfn, &count);
+	CHECK_EQ(gfn, 0xfffffffffull);
+	CHECK_EQ(count, 1);
+}
+
+static void test_format_words(void)
+{
+	const uint32_t w[6] = { 0x1badb002, 2, 0xe4524ffc, 0, 0xffffffff, 0x10 };
+	char buf[200], tiny[12];
+	int n;
+
+	hvctl_format_words(buf, sizeof(buf), 0x200000, w, 1);
+	CHECK_STR(buf, "0x00200000: 1badb002\n");
+	n = hvctl_format_words(buf, sizeof(buf), 0x200ff8, w, 6);
+	CHECK_STR(buf, "0x00200ff8: 1badb002 00000002 e4524ffc 00000000\n"
+		       "0x00201008: ffffffff 00000010\n");
+	CHECK_EQ(n, (int)strlen(buf));
+	hvctl_format_words(buf, sizeof(buf), 0x123456789abc, w, 1);
+	CHECK_STR(buf, "0x123456789abc: 1badb002\n");
+	/* Truncated like snprintf: the length it needed. */
+	n = hvctl_format_words(tiny, sizeof(tiny), 0x200000, w, 2);
+	CHECK_EQ(n, 30);
+	CHECK_STR(tiny, "0x00200000:");
+	hvctl_format_words(buf, sizeof(buf), 0, w, 0);
+	CHECK_STR(buf, "");
+}
+
 int main(void)
 {
+	RUN(test_parse_weight);
+	RUN(test_parse_peek_poke);
+	RUN(test_page_span);
+	RUN(test_format_words);
 	RUN(test_parse_build);
 	RUN(test_parse_commands);
 	RUN(test_parse_errors);

@@ -18,6 +18,15 @@
  *    KHC_IOREQ_SETUP; mmap maps the page set into the device model. The
  *    pages outlive the file while the client exists (the hypervisor may
  *    still write them): they are freed once the client is destroyed.
+ *  - ioctl HV_IOCTL_FOREIGN_MAP and mmap() at its offset: another domain's
+ *    RAM in user space. The module owns dom0's foreign-map window (a hole
+ *    of dom0's physical space, CPUID 0x40000002) and hands out its pages;
+ *    the hypervisor maps the domain's frames there and the mmap maps the
+ *    window pages. A window page the hypervisor has unmapped kills dom0
+ *    when touched, so KHC_MEMORY_UNMAP_FOREIGN is made only once no page
+ *    table maps it: when the last VMA of the mapping is closed (after its
+ *    PTEs are zapped and flushed), or at release for a mapping never
+ *    mmapped.
  *
  * It loads only under Kestrel (CPUID 0x40000000 signature "KestrelHV", ABI
  * major 1) and fails with -ENODEV elsewhere: there is no way to load it
@@ -26,9 +35,11 @@
  */
 #include <linux/acpi.h>
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
+#include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
@@ -59,6 +70,7 @@ MODULE_PARM_DESC(gsi, "interrupt line (GSI 0..23) on which the hypervisor delive
 
 static bool hv_vmmcall;   /* AMD/Hygon: vmmcall, else vmcall */
 static u32 hv_abi;
+static u32 hv_max_leaf;   /* CPUID 0x40000000 EAX */
 static int hv_irq = -1;   /* Linux IRQ of `gsi`, or -1 when events are unavailable */
 
 static DECLARE_WAIT_QUEUE_HEAD(hv_wq);
@@ -77,10 +89,39 @@ struct hv_ioreq {
 static LIST_HEAD(hv_orphans);
 static DEFINE_MUTEX(hv_orphans_lock);
 
+/*
+ * dom0's foreign-map window: guest-physical pages where the hypervisor
+ * puts other domains' frames on request. One bit per page, set while a
+ * mapping holds it. A window larger than HV_WINDOW_PAGES_MAX is used only
+ * up to that (the bitmap stays small).
+ */
+#define HV_WINDOW_PAGES_MAX (1ul << 24)
+static u64 hv_window_gfn;
+static unsigned long hv_window_pages; /* 0: no window, no foreign mappings */
+static unsigned long *hv_window_map;
+static DEFINE_MUTEX(hv_window_lock);
+
+struct hv_file;
+
+/*
+ * One KHC_MEMORY_MAP_FOREIGN mapping, made by HV_IOCTL_FOREIGN_MAP. It
+ * belongs to its file until mmapped, then to the VMAs that map it (more
+ * than one only for a moment, while mremap moves it).
+ */
+struct hv_foreign {
+	struct list_head node;  /* on hf->foreign, under hf->lock */
+	struct hv_file *hf;
+	unsigned long slot;     /* first page, window-relative */
+	unsigned long count;
+	unsigned int vmas;      /* VMAs mapping it, under hf->lock */
+	bool mmapped;           /* given to a VMA: the offset is used up */
+};
+
 struct hv_file {
 	atomic64_t seen;       /* hv_events value at this file's last read */
-	struct mutex lock;     /* io */
+	struct mutex lock;     /* io, foreign */
 	struct hv_ioreq *io;   /* the client this file serves, or NULL */
+	struct list_head foreign; /* struct hv_foreign */
 };
 
 static long hv_call(u64 nr, u64 a0, u64 a1, u64 a2, u64 a3, u64 a4, u64 a5)
@@ -339,6 +380,10 @@ static int hv_hypercall(struct hv_hypercall *hc)
 		/* (domid, gfn, count): numbers only, checked by the hypervisor. */
 		hc->result = hv_call(hc->nr, a[0], a[1], a[2], 0, 0, 0);
 		return 0;
+	case KHC_DOMAIN_SET_WEIGHT:
+		/* (domid, weight): numbers only, checked by the hypervisor. */
+		hc->result = hv_call(hc->nr, a[0], a[1], 0, 0, 0, 0);
+		return 0;
 	case KHC_IOREQ_ROUTE:
 		/* (client, type, first, last, flags): numbers only, checked by the hypervisor. */
 		hc->result = hv_call(hc->nr, a[0], a[1], a[2], a[3], a[4], 0);
@@ -351,6 +396,8 @@ static int hv_hypercall(struct hv_hypercall *hc)
 	case KHC_IOREQ_SETUP:  /* a physical address: HV_IOCTL_IOREQ_SETUP */
 	case KHC_EVENT_BIND:   /* the module owns the event line and its ports */
 	case KHC_EVENT_UNBIND:
+	case KHC_MEMORY_MAP_FOREIGN:   /* the window is the module's: HV_IOCTL_FOREIGN_MAP */
+	case KHC_MEMORY_UNMAP_FOREIGN: /* user PTEs may still map the pages */
 	default:
 		return -EINVAL;
 	}
@@ -483,18 +530,176 @@ out:
 	return err;
 }
 
+/* Window pages [slot, slot + count) are free again. */
+static void hv_window_free(unsigned long slot, unsigned long count)
+{
+	mutex_lock(&hv_window_lock);
+	bitmap_clear(hv_window_map, slot, count);
+	mutex_unlock(&hv_window_lock);
+}
+
+/*
+ * Ends a mapping no page table maps any more (its VMAs are closed, or it
+ * was never mmapped): only now may the hypervisor take the pages away.
+ */
+static void hv_foreign_end(struct hv_foreign *fm)
+{
+	long r = hv_call(KHC_MEMORY_UNMAP_FOREIGN, hv_window_gfn + fm->slot, 0, 0, 0, 0, 0);
+
+	if (r)
+		/* Still mapped, perhaps: reusing the pages would collide. */
+		pr_warn("hvdev: KHC_MEMORY_UNMAP_FOREIGN(%#llx) returned %ld: %lu window pages leaked\n",
+			hv_window_gfn + fm->slot, r, fm->count);
+	else
+		hv_window_free(fm->slot, fm->count);
+	kfree(fm);
+}
+
+/* HV_IOCTL_FOREIGN_MAP: see hvdev.h. */
+static int hv_foreign_map(struct hv_file *hf, struct hv_foreign_map *m)
+{
+	struct hv_foreign *fm;
+	unsigned long slot;
+	long r;
+
+	m->offset = 0;
+	if (m->flags || m->count == 0 || m->count > KESTREL_FOREIGN_MAP_PAGES_MAX ||
+	    m->gfn >= KESTREL_GFN_LIMIT || m->count > KESTREL_GFN_LIMIT - m->gfn)
+		return -EINVAL;
+	if (!hv_window_pages)
+		return -ENODEV;
+	fm = kzalloc(sizeof(*fm), GFP_KERNEL);
+	if (!fm)
+		return -ENOMEM;
+	mutex_lock(&hv_window_lock);
+	slot = bitmap_find_next_zero_area(hv_window_map, hv_window_pages, 0, m->count, 0);
+	if (slot < hv_window_pages)
+		bitmap_set(hv_window_map, slot, m->count);
+	mutex_unlock(&hv_window_lock);
+	if (slot >= hv_window_pages) {
+		kfree(fm);
+		return -ENOSPC;
+	}
+	r = hv_call(KHC_MEMORY_MAP_FOREIGN, m->domid, m->gfn, m->count, hv_window_gfn + slot, 0, 0);
+	if (r < 0) {
+		hv_window_free(slot, m->count);
+		kfree(fm);
+		return r >= -MAX_ERRNO ? r : -EIO;
+	}
+	fm->hf = hf;
+	fm->slot = slot;
+	fm->count = m->count;
+	mutex_lock(&hf->lock);
+	list_add_tail(&fm->node, &hf->foreign);
+	mutex_unlock(&hf->lock);
+	m->offset = HV_FOREIGN_MMAP_BASE + ((u64)slot << PAGE_SHIFT);
+	return 0;
+}
+
+/* mremap copies the VMA (open) before the old one is closed. */
+static void hv_foreign_vm_open(struct vm_area_struct *vma)
+{
+	struct hv_foreign *fm = vma->vm_private_data;
+
+	mutex_lock(&fm->hf->lock);
+	fm->vmas++;
+	mutex_unlock(&fm->hf->lock);
+}
+
+/* Runs once the VMA's PTEs are zapped and the TLBs flushed. */
+static void hv_foreign_vm_close(struct vm_area_struct *vma)
+{
+	struct hv_foreign *fm = vma->vm_private_data;
+	struct hv_file *hf = fm->hf;
+	bool last;
+
+	mutex_lock(&hf->lock);
+	last = --fm->vmas == 0;
+	if (last)
+		list_del(&fm->node);
+	mutex_unlock(&hf->lock);
+	if (last)
+		hv_foreign_end(fm);
+}
+
+/* A piece of the mapping would outlive the rest, with the pages unmapped under it. */
+static int hv_foreign_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+static const struct vm_operations_struct hv_foreign_vm_ops = {
+	.open = hv_foreign_vm_open,
+	.close = hv_foreign_vm_close,
+	.may_split = hv_foreign_vm_may_split,
+};
+
+/* mmap of a foreign mapping: its offset, its whole length, once. */
+static int hv_foreign_mmap(struct hv_file *hf, struct vm_area_struct *vma)
+{
+	unsigned long slot = vma->vm_pgoff - (HV_FOREIGN_MMAP_BASE >> PAGE_SHIFT);
+	struct hv_foreign *fm, *found = NULL;
+	int err;
+
+	mutex_lock(&hf->lock);
+	list_for_each_entry(fm, &hf->foreign, node) {
+		if (fm->slot == slot) {
+			found = fm;
+			break;
+		}
+	}
+	if (!found) {
+		err = -EINVAL;
+	} else if (found->mmapped) {
+		err = -EBUSY;
+	} else if (vma_pages(vma) != found->count) {
+		err = -EINVAL;
+	} else {
+		vma->vm_flags |= VM_DONTEXPAND | VM_DONTCOPY | VM_DONTDUMP;
+		vma->vm_flags &= ~VM_MAYEXEC;
+		/*
+		 * On failure the mapping stays the file's (mmap may be tried
+		 * again; release ends it): the PTEs remap_pfn_range made are
+		 * zapped only after this returns.
+		 */
+		err = remap_pfn_range(vma, vma->vm_start, hv_window_gfn + found->slot,
+				      found->count << PAGE_SHIFT, vma->vm_page_prot);
+		if (!err) {
+			vma->vm_private_data = found;
+			vma->vm_ops = &hv_foreign_vm_ops;
+			found->mmapped = true;
+			found->vmas = 1;
+		}
+	}
+	mutex_unlock(&hf->lock);
+	return err;
+}
+
 static long hv_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 {
 	struct hv_hypercall __user *uhc = (void __user *)arg;
 	struct hv_ioreq_setup __user *us = (void __user *)arg;
+	struct hv_foreign_map __user *um = (void __user *)arg;
 	struct hv_ioreq_setup s;
+	struct hv_foreign_map m;
 	struct hv_hypercall hc;
 	int err;
 
-	if (cmd != HV_IOCTL_HYPERCALL && cmd != HV_IOCTL_IOREQ_SETUP)
+	if (cmd != HV_IOCTL_HYPERCALL && cmd != HV_IOCTL_IOREQ_SETUP && cmd != HV_IOCTL_FOREIGN_MAP)
 		return -ENOTTY;
 	if (!capable(CAP_SYS_ADMIN))
 		return -EPERM;
+	if (cmd == HV_IOCTL_FOREIGN_MAP) {
+		if (copy_from_user(&m, um, sizeof(m)))
+			return -EFAULT;
+		err = hv_foreign_map(f->private_data, &m);
+		if (err)
+			return err;
+		/* Made: the file holds it until closed, whatever user space does. */
+		if (put_user(m.offset, &um->offset))
+			return -EFAULT;
+		return 0;
+	}
 	if (cmd == HV_IOCTL_IOREQ_SETUP) {
 		if (copy_from_user(&s, us, sizeof(s)))
 			return -EFAULT;
@@ -517,7 +722,10 @@ static long hv_ioctl(struct file *f, unsigned int cmd, unsigned long arg)
 	return 0;
 }
 
-/* The page set of HV_IOCTL_IOREQ_SETUP: shared, from offset 0, never executable. */
+/*
+ * Offset 0: the page set of HV_IOCTL_IOREQ_SETUP; HV_FOREIGN_MMAP_BASE and
+ * up: a foreign mapping. Shared, never executable.
+ */
 static int hv_mmap(struct file *f, struct vm_area_struct *vma)
 {
 	struct hv_file *hf = f->private_data;
@@ -526,6 +734,8 @@ static int hv_mmap(struct file *f, struct vm_area_struct *vma)
 
 	if (!(vma->vm_flags & VM_SHARED) || (vma->vm_flags & VM_EXEC))
 		return -EINVAL;
+	if (vma->vm_pgoff >= HV_FOREIGN_MMAP_BASE >> PAGE_SHIFT)
+		return hv_foreign_mmap(hf, vma);
 	mutex_lock(&hf->lock);
 	if (!hf->io) {
 		err = -ENODEV;
@@ -550,6 +760,7 @@ static int hv_open(struct inode *inode, struct file *f)
 		return -ENOMEM;
 	atomic64_set(&hf->seen, atomic64_read(&hv_events));
 	mutex_init(&hf->lock);
+	INIT_LIST_HEAD(&hf->foreign);
 	f->private_data = hf;
 	return stream_open(inode, f);
 }
@@ -562,7 +773,13 @@ static int hv_open(struct inode *inode, struct file *f)
 static int hv_release(struct inode *inode, struct file *f)
 {
 	struct hv_file *hf = f->private_data;
+	struct hv_foreign *fm, *tmp;
 
+	/* Every VMA holds the file: what is left was never mmapped. */
+	list_for_each_entry_safe(fm, tmp, &hf->foreign, node) {
+		list_del(&fm->node);
+		hv_foreign_end(fm);
+	}
 	if (hf->io) {
 		mutex_lock(&hv_orphans_lock);
 		list_add_tail(&hf->io->node, &hv_orphans);
@@ -656,6 +873,7 @@ static bool hv_detect(void)
 		       sig);
 		return false;
 	}
+	hv_max_leaf = eax;
 	if (eax < 0x40000001) {
 		pr_err("hvdev: Kestrel reports no ABI leaf (max leaf %#x)\n", eax);
 		return false;
@@ -667,6 +885,45 @@ static bool hv_detect(void)
 		return false;
 	}
 	return true;
+}
+
+/*
+ * The foreign-map window (CPUID 0x40000002). The hypervisor promises a hole;
+ * a window over dom0's own RAM would alias it, so it is refused.
+ */
+static void hv_window_init(void)
+{
+	u32 eax, ebx, ecx, edx;
+	u64 gfn;
+	unsigned long pages;
+
+	if (hv_max_leaf < KESTREL_CPUID_FOREIGN_WINDOW) {
+		pr_info("hvdev: no foreign-map window (max leaf %#x): no foreign mappings\n",
+			hv_max_leaf);
+		return;
+	}
+	cpuid(KESTREL_CPUID_FOREIGN_WINDOW, &eax, &ebx, &ecx, &edx);
+	gfn = (u64)ebx << 32 | eax;
+	pages = min_t(unsigned long, ecx, HV_WINDOW_PAGES_MAX);
+	if (!pages) {
+		pr_info("hvdev: no foreign-map window: no foreign mappings\n");
+		return;
+	}
+	if (gfn >= KESTREL_GFN_LIMIT || pages > KESTREL_GFN_LIMIT - gfn ||
+	    region_intersects(gfn << PAGE_SHIFT, (u64)pages << PAGE_SHIFT, IORESOURCE_SYSTEM_RAM,
+			      IORES_DESC_NONE) != REGION_DISJOINT) {
+		pr_err("hvdev: foreign-map window at gfn %#llx (%lu pages) is not a hole of dom0: no foreign mappings\n",
+		       gfn, pages);
+		return;
+	}
+	hv_window_map = bitmap_zalloc(pages, GFP_KERNEL);
+	if (!hv_window_map) {
+		pr_err("hvdev: no memory for the foreign-map window's bitmap: no foreign mappings\n");
+		return;
+	}
+	hv_window_gfn = gfn;
+	hv_window_pages = pages;
+	pr_info("hvdev: foreign-map window at %#llx, %lu pages\n", gfn << PAGE_SHIFT, pages);
 }
 
 /* The event line: GSI -> Linux IRQ (edge, active high, as the vIOAPIC and vPIC deliver). */
@@ -704,6 +961,7 @@ static int __init hv_init(void)
 	BUILD_BUG_ON(sizeof(struct kestrel_domain_config) != 48);
 	BUILD_BUG_ON(sizeof(struct hv_hypercall) != 64);
 	BUILD_BUG_ON(sizeof(struct hv_ioreq_setup) != 48);
+	BUILD_BUG_ON(sizeof(struct hv_foreign_map) != 32);
 
 	if (!hv_detect()) {
 		pr_err("hvdev: refusing to load (-ENODEV)\n");
@@ -717,9 +975,11 @@ static int __init hv_init(void)
 	if (v != hv_abi)
 		pr_warn("hvdev: KHC_VERSION returned %ld, CPUID says %#x\n", v, hv_abi);
 	hv_event_init();
+	hv_window_init();
 	err = misc_register(&hv_misc);
 	if (err) {
 		pr_err("hvdev: cannot register /dev/hv: %d\n", err);
+		bitmap_free(hv_window_map);
 		if (hv_irq >= 0) {
 			free_irq(hv_irq, &hv_misc);
 			acpi_unregister_gsi(gsi);
@@ -756,10 +1016,12 @@ static void __exit hv_exit(void)
 		free_irq(hv_irq, &hv_misc);
 		acpi_unregister_gsi(gsi);
 	}
+	/* No file is open (they hold the module), so no mapping is left. */
+	bitmap_free(hv_window_map);
 }
 
 module_init(hv_init);
 module_exit(hv_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("Kestrel");
-MODULE_DESCRIPTION("/dev/hv: hypercalls, events and I/O request rings of the Kestrel hypervisor");
+MODULE_DESCRIPTION("/dev/hv: hypercalls, events, I/O request rings and foreign mappings of the Kestrel hypervisor");
