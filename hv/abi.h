@@ -23,7 +23,7 @@
 #define KESTREL_CPUID_SIGNATURE_ECX 0x486c6572u
 #define KESTREL_CPUID_SIGNATURE_EDX 0x00000056u
 #define KESTREL_ABI_MAJOR 1u
-#define KESTREL_ABI_MINOR 0u
+#define KESTREL_ABI_MINOR 1u /* 1.1: set-weight, foreign mapping */
 #define KESTREL_ABI_VERSION ((KESTREL_ABI_MAJOR << 16) | KESTREL_ABI_MINOR)
 
 enum kestrel_hypercall {
@@ -52,6 +52,15 @@ enum kestrel_hypercall {
 	 * that has not run yet, like KHC_DOMAIN_LOAD). */
 	KHC_VCPU_SET_REGS = 17, /* (domid, vcpu, const struct kestrel_vcpu_regs *) -> 0 */
 	KHC_MEMORY_POPULATE = 18, /* (domid, gfn, count) -> 0; zeroed RAM in a hole */
+	/* dom0 only (ABI 1.1). */
+	KHC_DOMAIN_SET_WEIGHT = 19, /* (domid, weight) -> 0; 1..KESTREL_WEIGHT_MAX */
+	/* Foreign mapping: `count` pages of another domain's RAM from its
+	 * `gfn` appear in the caller's own guest-physical space at `local_gfn`,
+	 * which lies in the caller's foreign-map window (CPUID 0x40000002).
+	 * The mapping keeps the target's memory alive: a target destroyed
+	 * meanwhile leaves the list, but its frames go back only at unmap. */
+	KHC_MEMORY_MAP_FOREIGN = 20,   /* (domid, gfn, count, local_gfn) -> 0 */
+	KHC_MEMORY_UNMAP_FOREIGN = 21, /* (local_gfn) -> 0; the mapping starting there */
 	KHC_COUNT
 };
 
@@ -101,7 +110,7 @@ struct kestrel_domain_info {
 	uint64_t exits;     /* VM exits so far, all vCPUs */
 	char name[32];      /* NUL-terminated */
 	int32_t verdict;    /* a test guest's verdict (port 0xf4), -1 if none */
-	uint32_t reserved;
+	uint32_t weight;    /* scheduler weight (ABI 1.1; reserved, 0, in 1.0) */
 };
 
 /* KHC_VCPU_SET_REGS: the general-purpose registers (x86 encoding order:
@@ -121,5 +130,19 @@ _Static_assert(sizeof(struct kestrel_vcpu_regs) == 144, "struct kestrel_vcpu_reg
 /* KHC_MEMORY_POPULATE: gfn + count at most this (48-bit guest-physical
  * addresses, what 4-level nested tables reach). */
 #define KESTREL_GFN_LIMIT (1ull << 36)
+
+/* KHC_DOMAIN_SET_WEIGHT: a domain's share of its home CPU; the default is
+ * KESTREL_WEIGHT_DEFAULT (docs/ABI.md, "Scheduling"). */
+#define KESTREL_WEIGHT_DEFAULT 256u
+#define KESTREL_WEIGHT_MAX 65535u
+
+/* CPUID 0x40000002, the caller's foreign-map window (all zero for a domain
+ * that may not map others): EAX = first gfn, low 32 bits; EBX = its high
+ * bits; ECX = pages in the window. The window is a hole of the caller's
+ * guest-physical space (dom0: typed reserved in its e820). */
+#define KESTREL_CPUID_FOREIGN_WINDOW 0x40000002u
+/* Mappings one domain may hold at once, and pages in one mapping. */
+#define KESTREL_FOREIGN_MAPS_MAX 64u
+#define KESTREL_FOREIGN_MAP_PAGES_MAX 65536u
 
 #endif

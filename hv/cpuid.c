@@ -154,14 +154,19 @@ static struct cpuid_regs extended_leaf(uint32_t leaf)
 }
 
 /* The hypervisor leaves: "KestrelHV" and the ABI version (docs/ABI.md). */
-static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
+static struct cpuid_regs hypervisor_leaf(const struct vcpu *v, uint32_t leaf)
 {
+	const struct foreign_maps *f = &v->dom->foreign;
+
 	switch (leaf) {
 	case KESTREL_CPUID_BASE:
 		return (struct cpuid_regs){ KESTREL_CPUID_MAX, KESTREL_CPUID_SIGNATURE_EBX,
 					    KESTREL_CPUID_SIGNATURE_ECX, KESTREL_CPUID_SIGNATURE_EDX };
 	case KESTREL_CPUID_BASE + 1:
 		return (struct cpuid_regs){ KESTREL_ABI_VERSION, 0, 0, 0 };
+	case KESTREL_CPUID_FOREIGN_WINDOW:
+		return (struct cpuid_regs){ (uint32_t)f->window_gfn, (uint32_t)(f->window_gfn >> 32),
+					    (uint32_t)f->window_pages, 0 };
 	case KESTREL_CPUID_TIMING:
 		return (struct cpuid_regs){ (uint32_t)time_tsc_khz(), 1000000u / VLAPIC_BUS_NS, 0, 0 };
 	default:
@@ -174,7 +179,7 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	if (leaf <= MAX_BASIC_LEAF && leaf <= host_max_basic)
 		return basic_leaf(v, leaf, subleaf);
 	if (leaf >= 0x40000000u && leaf < 0x40000100u)
-		return hypervisor_leaf(leaf);
+		return hypervisor_leaf(v, leaf);
 	if (leaf >= 0x80000000u && leaf <= MAX_EXTENDED_LEAF && leaf <= host_max_ext)
 		return extended_leaf(leaf);
 	return (struct cpuid_regs){ 0 };

@@ -5,6 +5,7 @@
 #include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/errno.h"
+#include "hv/foreign.h"
 #include "hv/format.h"
 #include "hv/guest_mem.h"
 #include "hv/hvm.h"
@@ -66,7 +67,7 @@ static uint64_t take_identity_ram(struct domain *d, uint64_t target,
 	for (uint64_t pa = LOW_MEM_END & ~(BLOCK - 1); pa + BLOCK <= end && got < target; pa += BLOCK) {
 		if (!frame_take_block(&hv_frames, pa, BLOCK >> PAGE_SHIFT))
 			continue;
-		struct p2m_range r = { pa >> PAGE_SHIFT, BLOCK >> PAGE_SHIFT, pa >> PAGE_SHIFT, P2M_RAM, true };
+		struct p2m_range r = { pa >> PAGE_SHIFT, BLOCK >> PAGE_SHIFT, pa >> PAGE_SHIFT, P2M_RAM, true, false };
 		if (p2m_add(&d->p2m, &r)) {
 			frame_release_range(&hv_frames, pa, pa + BLOCK);
 			break;
@@ -81,7 +82,7 @@ static uint64_t take_identity_ram(struct domain *d, uint64_t target,
  * never allocates there), RAM below the EBDA and the rest reserved. */
 static int map_low_memory(struct domain *d, struct e820_entry *e820, unsigned *n)
 {
-	struct p2m_range low = { 0, LOW_MEM_END >> PAGE_SHIFT, 0, P2M_RAM, false };
+	struct p2m_range low = { 0, LOW_MEM_END >> PAGE_SHIFT, 0, P2M_RAM, false, false };
 
 	add_e820(e820, n, 0, LOW_RAM_END, E820_RAM);
 	add_e820(e820, n, LOW_RAM_END, LOW_MEM_END - LOW_RAM_END, E820_RESERVED);
@@ -274,6 +275,13 @@ struct domain *dom0_build(const struct boot_info *bi)
 		why = "less than 64 MiB of RAM for dom0";
 		goto fail;
 	}
+	/* Reserved, so that Linux places nothing there (hv/foreign.c). */
+	uint64_t window = foreign_window_place(d);
+	add_e820(e820, &n, window << PAGE_SHIFT, d->foreign.window_pages << PAGE_SHIFT,
+		 E820_RESERVED);
+	log_info("dom0: foreign-map window at %#llx, %llu MiB\n",
+		 (unsigned long long)(window << PAGE_SHIFT),
+		 (unsigned long long)(d->foreign.window_pages >> (20 - PAGE_SHIFT)));
 	uint64_t acpi = reserve_acpi_page(e820, &n);
 	if (!acpi) {
 		why = "no room for the ACPI tables";

@@ -14,6 +14,7 @@
 #include "hv/smp.h"
 #include "hv/spinlock.h"
 #include "hv/string.h"
+#include "hv/trap.h"
 #include "hv/vcpu.h"
 
 /* domains_lock protects the table and next_domain_id (never held while
@@ -51,7 +52,7 @@ int domain_populate(struct domain *d, uint64_t gfn, uint64_t count)
 		if (!pa)
 			return -ENOMEM;
 		memset(phys_to_virt(pa), 0, run * PAGE_SIZE);
-		struct p2m_range r = { gfn, run, pa >> PAGE_SHIFT, P2M_RAM, true };
+		struct p2m_range r = { gfn, run, pa >> PAGE_SHIFT, P2M_RAM, true, false };
 		int err = p2m_add(&d->p2m, &r);
 		if (err) {
 			free_ram_frames(pa >> PAGE_SHIFT, run);
@@ -127,6 +128,7 @@ void domain_get(struct domain *d)
 static void domain_free(struct domain *d)
 {
 	ioreq_client_free(d);
+	foreign_release_all(d);
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
 		hvm->vcpu_destroy(d->vcpus[i]);
 		kfree(d->vcpus[i]);
@@ -200,6 +202,14 @@ void domain_loaded(struct domain *d)
 		return;
 	for (unsigned i = 0; i < d->nr_vcpus; i++)
 		hvm->vcpu_release(d->vcpus[i]);
+}
+
+void domain_flush_nested(struct domain *d)
+{
+	if (d->cpu != this_cpu()->cpu_id)
+		panic("domain %u: nested flush on CPU %u, not its home CPU %u", d->id,
+		      this_cpu()->cpu_id, d->cpu);
+	d->nested_gen++;
 }
 
 void domain_pause(struct domain *d)

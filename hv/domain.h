@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hv/event.h"
+#include "hv/foreign.h"
 #include "hv/mmio.h"
 #include "hv/testdev.h"
 #include "hv/vplatform.h"
@@ -38,6 +39,10 @@ struct domain {
 	struct p2m p2m;
 	struct npt npt;
 	uint64_t ram_bytes;
+	/* Bumped when mappings leave the nested tables; a vCPU whose own
+	 * count differs drops its cached translations before it enters. */
+	unsigned nested_gen;
+	struct foreign_maps foreign; /* what it maps of other domains */
 
 	struct vcpu *vcpus[DOMAIN_MAX_VCPUS];
 	unsigned nr_vcpus;
@@ -104,6 +109,11 @@ void domain_put(struct domain *d);
 /* A builder on another CPU than d's home (loading an image into a paused
  * domain that never ran) is done with d's vCPUs: hands them over. */
 void domain_loaded(struct domain *d);
+/* Mappings left d's nested tables: its vCPUs drop their cached guest-
+ * physical translations before they next enter. Only on d's home CPU (no
+ * vCPU of d is in guest mode there while the hypervisor runs). */
+void domain_flush_nested(struct domain *d);
+
 /* Pause returns once d's home CPU is out of its vCPUs; unpause kicks it. */
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);

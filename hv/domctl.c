@@ -120,6 +120,21 @@ int64_t domctl_destroy(struct vcpu *v, const uint64_t args[6])
 	return 0;
 }
 
+/* The home CPU reads the weight when it starts a slice: a plain store. */
+int64_t domctl_set_weight(struct vcpu *v, const uint64_t args[6])
+{
+	if (args[1] < 1 || args[1] > KESTREL_WEIGHT_MAX)
+		return -EINVAL;
+	struct domain *d = domctl_managed_domain(v, args[0]);
+	if (!d)
+		return -ESRCH;
+	__atomic_store_n(&d->weight, (unsigned)args[1], __ATOMIC_RELAXED);
+	log_info("domain %u (%s): weight %u, set by domain %u\n", d->id, d->name, d->weight,
+		 v->dom->id);
+	domain_put(d);
+	return 0;
+}
+
 int64_t domctl_pause(struct vcpu *v, const uint64_t args[6])
 {
 	struct domain *d = domctl_managed_domain(v, args[0]);

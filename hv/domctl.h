@@ -23,5 +23,6 @@ int64_t domctl_load(struct vcpu *v, const uint64_t args[6]);
 int64_t domctl_destroy(struct vcpu *v, const uint64_t args[6]);
 int64_t domctl_pause(struct vcpu *v, const uint64_t args[6]);
 int64_t domctl_unpause(struct vcpu *v, const uint64_t args[6]);
+int64_t domctl_set_weight(struct vcpu *v, const uint64_t args[6]);
 
 #endif

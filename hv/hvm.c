@@ -16,9 +16,10 @@ static const struct backend {
 	void (*nested_destroy)(struct npt *t);
 	/* Maps one more range into built tables; NULL: tables are built whole. */
 	int (*nested_map)(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
+	int (*nested_unmap)(struct npt *t, uint64_t gpa, uint64_t size);
 } backends[] = {
-	{ &svm_ops, npt_build, npt_destroy, npt_map },
-	{ &vmx_ops, ept_build, ept_destroy, ept_map },
+	{ &svm_ops, npt_build, npt_destroy, npt_map, npt_unmap },
+	{ &vmx_ops, ept_build, ept_destroy, ept_map, ept_unmap },
 };
 static const struct backend *chosen;
 
@@ -61,4 +62,9 @@ bool hvm_nested_lazy(void)
 int hvm_nested_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size)
 {
 	return chosen->nested_map ? chosen->nested_map(t, gpa, hpa, size) : -EOPNOTSUPP;
+}
+
+int hvm_nested_unmap(struct npt *t, uint64_t gpa, uint64_t size)
+{
+	return chosen->nested_unmap(t, gpa, size);
 }

@@ -147,7 +147,9 @@ struct hvm_ops {
 	void (*request_irq_window)(struct vcpu *v, bool on);
 	bool (*interrupts_blocked)(struct vcpu *v);
 	void (*flush_guest_tlb)(struct vcpu *v);
-	/* Points the hardware at the nested (or shadow) translation root. */
+	/* Points the hardware at the nested (or shadow) translation root and
+	 * drops the translations cached for it (SVM: TLB flush; VMX: INVEPT),
+	 * so loading the same root again is a flush after an unmap. */
 	void (*set_paging_root)(struct vcpu *v, uint64_t root_pa);
 
 	/* Test-only (selftest=vmx-entry-fail): provokes VM-entry failures on
@@ -173,5 +175,8 @@ void hvm_nested_destroy(struct npt *t);
  * built tables), and the mapping itself. */
 bool hvm_nested_lazy(void);
 int hvm_nested_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
+/* Unmaps what hvm_nested_map mapped; the vCPUs still hold translations
+ * until domain_flush_nested (hv/domain.h). */
+int hvm_nested_unmap(struct npt *t, uint64_t gpa, uint64_t size);
 
 #endif

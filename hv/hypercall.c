@@ -7,6 +7,7 @@
 #include "hv/domctl_build.h"
 #include "hv/errno.h"
 #include "hv/event.h"
+#include "hv/foreign.h"
 #include "hv/guest_mem.h"
 #include "hv/ioreq_server.h"
 #include "hv/log.h"
@@ -106,6 +107,7 @@ static void domain_info(const struct domain *d, struct kestrel_domain_info *out)
 	out->mem_bytes = d->ram_bytes;
 	out->exits = exits;
 	out->verdict = d->verdict;
+	out->weight = __atomic_load_n(&d->weight, __ATOMIC_RELAXED);
 	memcpy(out->name, d->name, sizeof(out->name) - 1);
 }
 
@@ -177,6 +179,9 @@ static const struct hypercall hypercalls[KHC_COUNT] = {
 	[KHC_EVENT_UNBIND] = { event_hc_unbind, HC_ANY },
 	[KHC_VCPU_SET_REGS] = { domctl_vcpu_set_regs, HC_PRIVILEGED },
 	[KHC_MEMORY_POPULATE] = { domctl_memory_populate, HC_PRIVILEGED },
+	[KHC_DOMAIN_SET_WEIGHT] = { domctl_set_weight, HC_PRIVILEGED },
+	[KHC_MEMORY_MAP_FOREIGN] = { foreign_hc_map, HC_PRIVILEGED },
+	[KHC_MEMORY_UNMAP_FOREIGN] = { foreign_hc_unmap, HC_PRIVILEGED },
 };
 
 static bool caller_allowed(const struct vcpu *v, enum hc_caller who, uint64_t target)

@@ -289,16 +289,24 @@ static int served_client(struct vcpu *v, uint64_t domid, struct domain **client,
 	return 0;
 }
 
-/* The page set: whole pages of the caller's RAM, contiguous in host
+/* A page of the domain's own RAM: not a foreign mapping, whose frames
+ * may go back at its unmap while the hypervisor still uses the ring. */
+static bool own_ram_mfn(const struct domain *d, uint64_t gfn, uint64_t *mfn)
+{
+	const struct p2m_range *r = p2m_lookup(&d->p2m, gfn);
+	return r && !r->foreign && p2m_ram_mfn(&d->p2m, gfn, mfn);
+}
+
+/* The page set: whole pages of the caller's own RAM, contiguous in host
  * memory too (the channel addresses it as one block); NULL otherwise. */
 static void *pageset(struct domain *d, uint64_t gpa, uint64_t size)
 {
 	uint64_t first, mfn;
 
-	if (!p2m_ram_mfn(&d->p2m, gpa >> PAGE_SHIFT, &first))
+	if (!own_ram_mfn(d, gpa >> PAGE_SHIFT, &first))
 		return 0;
 	for (uint64_t i = 1; i < size >> PAGE_SHIFT; i++)
-		if (!p2m_ram_mfn(&d->p2m, (gpa >> PAGE_SHIFT) + i, &mfn) || mfn != first + i)
+		if (!own_ram_mfn(d, (gpa >> PAGE_SHIFT) + i, &mfn) || mfn != first + i)
 			return 0;
 	return phys_to_virt(first << PAGE_SHIFT);
 }

@@ -267,7 +267,7 @@ static bool other_cpu_in_guest(void)
  * it blocks, or its domain stops, pauses or dies. */
 static uint64_t slice_ns(const struct domain *d)
 {
-	uint64_t ns = SCHED_SLICE_NS * d->weight / SCHED_WEIGHT_DEFAULT;
+	uint64_t ns = SCHED_SLICE_NS * __atomic_load_n(&d->weight, __ATOMIC_RELAXED) / SCHED_WEIGHT_DEFAULT;
 
 	return ns < SCHED_SLICE_MIN_NS ? SCHED_SLICE_MIN_NS
 	       : ns > SCHED_SLICE_MAX_NS ? SCHED_SLICE_MAX_NS : ns;

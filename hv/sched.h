@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/abi.h"
+
 struct domain;
 struct vcpu;
 
@@ -21,8 +23,8 @@ struct vcpu;
  * gives every runnable vCPU one slice per round, so vCPUs that never block
  * share their CPU in proportion to their domains' weights.
  */
-#define SCHED_WEIGHT_DEFAULT 256u
-#define SCHED_WEIGHT_MAX 65535u
+#define SCHED_WEIGHT_DEFAULT KESTREL_WEIGHT_DEFAULT /* the ABI's (hv/abi.h) */
+#define SCHED_WEIGHT_MAX KESTREL_WEIGHT_MAX
 #define SCHED_SLICE_MIN_NS 1000000ull   /* 1 ms */
 #define SCHED_SLICE_MAX_NS 160000000ull /* 160 ms: weight 4096 and above */
 

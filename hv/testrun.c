@@ -3,6 +3,7 @@
 #include "hv/cmdline.h"
 #include "hv/domain.h"
 #include "hv/domcycle.h"
+#include "hv/foreign.h"
 #include "hv/format.h"
 #include "hv/guest_boot.h"
 #include "hv/heap.h"
@@ -35,6 +36,7 @@ struct test_module {
 	unsigned cpu;        /* home CPU (cpu=N), DOMAIN_CPU_ANY by default */
 	unsigned weight;     /* weight=N (hv/sched.h) */
 	bool together;       /* runs at the same time as its neighbours so marked */
+	bool privileged;     /* may manage other domains, as dom0 (privileged) */
 	char serves[32];     /* serve=NAME: the device-model domain of NAME, the
 			      * next module (they run together) */
 	bool expect_given;   /* expect= was said (a service must then end) */
@@ -83,6 +85,7 @@ static void parse_module_string(const char *s, struct test_module *t)
 	module_u64(t->cmdline, "weight", 1, SCHED_WEIGHT_MAX, &n);
 	t->weight = (unsigned)n;
 	t->together = cmdline_get(t->cmdline, "together", 0, 0);
+	t->privileged = cmdline_get(t->cmdline, "privileged", 0, 0);
 	char val[24] = "";
 	t->expect_given = cmdline_get(t->cmdline, "expect", val, sizeof(val));
 	t->expect = strcmp(val, "triple-fault") == 0 ? EXPECT_TRIPLE_FAULT
@@ -130,6 +133,9 @@ static bool create_guest(const struct boot_module *m, struct test_guest *g)
 		return false;
 	}
 	g->d->weight = g->t.weight; /* paused: not running yet */
+	g->d->privileged = g->t.privileged;
+	if (g->d->privileged)
+		foreign_window_place(g->d);
 	log_info("test %s: starting in domain %u on CPU %u (%s)\n", g->t.name, g->d->id,
 		 g->d->cpu, m->string);
 	return true;

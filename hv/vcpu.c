@@ -70,6 +70,11 @@ static void deliver_interrupt(struct vcpu *v)
  * the end of the time slice, whichever comes first. */
 void vcpu_prepare_entry(struct vcpu *v, uint64_t slice_end_ns)
 {
+	/* Reloading the root drops what the TLB holds for it (hv/hvm.h). */
+	if (v->nested_gen != v->dom->nested_gen) {
+		v->nested_gen = v->dom->nested_gen;
+		hvm->set_paging_root(v, v->dom->npt.root);
+	}
 	vplatform_update(v->dom);
 	deliver_interrupt(v);
 	uint64_t deadline = vplatform_next_deadline(v->dom);

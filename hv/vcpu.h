@@ -49,6 +49,7 @@ struct vcpu {
 	bool stopped;            /* halted with interrupts off: never runs again */
 	struct vcpu_io io;
 	struct vcpu_stats stats;
+	unsigned nested_gen;     /* the domain's nested_gen it last flushed for */
 };
 
 /* Asks for external interrupt `vector` to be delivered as soon as the

@@ -98,3 +98,8 @@ int ept_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size)
 	t->pages = a.pages;
 	return err;
 }
+
+int ept_unmap(struct npt *t, uint64_t gpa, uint64_t size)
+{
+	return pt_unmap_range(&ept_format, t->root, gpa, size);
+}

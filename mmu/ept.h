@@ -30,6 +30,7 @@ void ept_destroy(struct npt *t);
  * entries only go from not-present to present, so nothing cached needs
  * invalidating; an EPT violation drops what the CPU cached for its address). */
 int ept_map(struct npt *t, uint64_t gpa, uint64_t hpa, uint64_t size);
+int ept_unmap(struct npt *t, uint64_t gpa, uint64_t size);
 
 /* The backend says whether the CPU has 2 MiB EPT pages (default: yes). */
 extern bool ept_large_pages;

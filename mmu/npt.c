@@ -81,3 +81,8 @@ int npt_map(struct npt *n, uint64_t gpa, uint64_t hpa, uint64_t size)
 	n->pages = a.pages;
 	return err;
 }
+
+int npt_unmap(struct npt *t, uint64_t gpa, uint64_t size)
+{
+	return pt_unmap_range(&npt_format, t->root, gpa, size);
+}

@@ -22,5 +22,7 @@ int npt_build(struct npt *n, const struct p2m *p);
 void npt_destroy(struct npt *n);
 /* Maps [gpa, gpa + size) to [hpa, ...) after the fact (lazy population). */
 int npt_map(struct npt *n, uint64_t gpa, uint64_t hpa, uint64_t size);
+/* Unmaps a range mapped before (pt_unmap_range); the caller flushes. */
+int npt_unmap(struct npt *n, uint64_t gpa, uint64_t size);
 
 #endif

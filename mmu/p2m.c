@@ -57,6 +57,21 @@ int p2m_add(struct p2m *p, const struct p2m_range *r)
 	return 0;
 }
 
+int p2m_remove(struct p2m *p, uint64_t gfn, uint64_t count)
+{
+	uint64_t end = gfn + count;
+	size_t first = first_after(p, gfn), last = first;
+
+	while (last < p->count && p->ranges[last].gfn < end)
+		last++;
+	if (last > first && (p->ranges[first].gfn < gfn ||
+			     p->ranges[last - 1].gfn + p->ranges[last - 1].count > end))
+		return -EINVAL;
+	memmove(&p->ranges[first], &p->ranges[last], (p->count - last) * sizeof(*p->ranges));
+	p->count -= last - first;
+	return (int)(last - first);
+}
+
 const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn)
 {
 	size_t i = first_after(p, gfn);

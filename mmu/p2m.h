@@ -23,6 +23,7 @@ struct p2m_range {
 	uint64_t mfn; /* RAM: first backing frame */
 	enum p2m_type type;
 	bool owned;   /* the frames are the domain's and freed with it */
+	bool foreign; /* RAM of another domain, mapped by this one (hv/foreign.c) */
 };
 
 struct p2m {
@@ -33,6 +34,11 @@ struct p2m {
 /* Adds a range; fails with -EEXIST on overlap, -ENOMEM when out of memory,
  * -EINVAL for an empty or wrapping range. */
 int p2m_add(struct p2m *p, const struct p2m_range *r);
+
+/* Removes every range inside [gfn, gfn + count) (their frames are the
+ * caller's business): the number removed, or -EINVAL when a range lies
+ * only partly inside (nothing is removed then). */
+int p2m_remove(struct p2m *p, uint64_t gfn, uint64_t count);
 
 /* The range holding gfn, or NULL for a hole. */
 const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn);

@@ -64,6 +64,34 @@ int pt_map_range(const struct pt_format *f, struct pt_alloc *a, uint64_t root,
 	return 0;
 }
 
+int pt_unmap_range(const struct pt_format *f, uint64_t root, uint64_t addr, uint64_t size)
+{
+	uint64_t end = addr + size;
+
+	while (addr < end) {
+		uint64_t *table = pt_table(root), step = 4096;
+		for (unsigned level = 4; level >= 1; level--) {
+			uint64_t *e = &table[index_at(addr, level)];
+			uint64_t span = 1ull << (12 + 9 * (level - 1));
+			if (!f->present(*e)) {
+				/* Nothing mapped in this whole entry's span. */
+				step = span - (addr & (span - 1));
+				break;
+			}
+			if (f->is_leaf(*e, level)) {
+				if ((addr & (span - 1)) || end - addr < span)
+					return -EINVAL;
+				*e = 0;
+				step = span;
+				break;
+			}
+			table = pt_table(*e & ENTRY_ADDR_MASK);
+		}
+		addr += step;
+	}
+	return 0;
+}
+
 static void free_level(const struct pt_format *f, struct pt_alloc *a,
 		       uint64_t table_pa, unsigned level)
 {

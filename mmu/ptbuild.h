@@ -30,6 +30,12 @@ struct pt_alloc {
 int pt_map_range(const struct pt_format *f, struct pt_alloc *a, uint64_t root,
 		 uint64_t addr, uint64_t pa, uint64_t size);
 
+/* Clears the leaves mapping [addr, addr + size): 4 KiB leaves, and 2 MiB
+ * leaves that lie wholly inside. Tables stay (pt_free_tables frees them).
+ * -EINVAL, with the leaves before it cleared, at a 2 MiB leaf that lies
+ * only partly inside: ranges are unmapped as they were mapped. */
+int pt_unmap_range(const struct pt_format *f, uint64_t root, uint64_t addr, uint64_t size);
+
 /* Frees every table below and including `root` (never the mapped frames). */
 void pt_free_tables(const struct pt_format *f, struct pt_alloc *a, uint64_t root);
 

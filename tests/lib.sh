@@ -102,6 +102,10 @@ guest_module_args() {
 	triplefault) echo "$1 expect=triple-fault" ;;
 	hlt) echo "$1 expect=halt" ;;
 	wildmem) echo "$1 expect=memory-kill" ;;
+	# manages other domains (destroys them: from the boot CPU, the one
+	# that destroys domains, docs/ARCHITECTURE.md), ends reading a page
+	# it unmapped
+	foreign) echo "$1 privileged cpu=0 expect=memory-kill" ;;
 	smp|tsc) echo "$1 vcpus=2" ;;
 	*) echo "$1" ;;
 	esac

@@ -47,7 +47,7 @@ $(foreach g,$(GUESTS),$(eval $(call guest_rule,$(g))))
 # guest takes exceptions on its own stack), lib64/ for the entry, 64-bit
 # exception stubs and hypercall stubs; linked as ELF64 and converted to
 # ELF32 for multiboot loaders (same bytes, same addresses).
-GUESTS64 := long tpr
+GUESTS64 := long tpr foreign
 
 GUEST64_CFLAGS := $(filter-out -m32 -march=i686,$(GUEST_CFLAGS)) -m64 -mcmodel=small -mno-red-zone
 GUEST64_NASMFLAGS := -f elf64 -g -I.

@@ -16,10 +16,10 @@ static void count_free(uint64_t mfn, uint64_t count)
 static void test_add_lookup(void)
 {
 	struct p2m p = { 0 };
-	struct p2m_range ram = { 0, 256, 0x1000, P2M_RAM, true };
-	struct p2m_range mmio = { 0xfee00, 1, 0, P2M_MMIO_EMUL, false };
-	struct p2m_range high = { 0x100000, 512, 0x8000, P2M_RAM, false };
-	struct p2m_range zero = { 0x200000, 1, 0, P2M_RAM, false }; /* frame 0 is valid */
+	struct p2m_range ram = { 0, 256, 0x1000, P2M_RAM, true, false };
+	struct p2m_range mmio = { 0xfee00, 1, 0, P2M_MMIO_EMUL, false, false };
+	struct p2m_range high = { 0x100000, 512, 0x8000, P2M_RAM, false, false };
+	struct p2m_range zero = { 0x200000, 1, 0, P2M_RAM, false, false }; /* frame 0 is valid */
 
 	CHECK_EQ(p2m_add(&p, &high), 0);
 	CHECK_EQ(p2m_add(&p, &ram), 0);
@@ -44,28 +44,53 @@ static void test_add_lookup(void)
 	CHECK_EQ(p.count, 0);
 }
 
+static void test_remove(void)
+{
+	struct p2m p = { 0 };
+	struct p2m_range a = { 0x100, 4, 0x10, P2M_RAM, false, false };
+	struct p2m_range b = { 0x104, 2, 0x90, P2M_RAM, false, false };
+	struct p2m_range c = { 0x200, 1, 0x20, P2M_RAM, false, false };
+
+	CHECK_EQ(p2m_add(&p, &a), 0);
+	CHECK_EQ(p2m_add(&p, &b), 0);
+	CHECK_EQ(p2m_add(&p, &c), 0);
+	CHECK_EQ(p2m_remove(&p, 0x102, 4), -EINVAL); /* a only partly inside */
+	CHECK_EQ(p2m_remove(&p, 0x104, 1), -EINVAL); /* b only partly inside */
+	CHECK_EQ(p.count, 3);
+	CHECK_EQ(p2m_remove(&p, 0x300, 8), 0);       /* nothing there */
+	CHECK_EQ(p2m_remove(&p, 0xff, 8), 2);        /* a and b, whole */
+	CHECK_EQ(p.count, 1);
+	CHECK(p2m_lookup(&p, 0x100) == NULL);
+	CHECK(p2m_lookup(&p, 0x200) && p2m_lookup(&p, 0x200)->mfn == 0x20);
+	CHECK_EQ(p2m_add(&p, &a), 0);                /* the hole is free again */
+	CHECK_EQ(p2m_remove(&p, 0x200, 1), 1);
+	CHECK_EQ(p.count, 1);
+	CHECK_EQ(p.ranges[0].gfn, 0x100);
+	p2m_destroy(&p, count_free);
+}
+
 static void test_rejects_bad_ranges(void)
 {
 	struct p2m p = { 0 };
-	struct p2m_range a = { 100, 10, 1, P2M_RAM, false };
+	struct p2m_range a = { 100, 10, 1, P2M_RAM, false, false };
 	CHECK_EQ(p2m_add(&p, &a), 0);
-	struct p2m_range overlap_start = { 95, 6, 1, P2M_RAM, false };
-	struct p2m_range overlap_end = { 109, 5, 1, P2M_RAM, false };
-	struct p2m_range inside = { 101, 1, 1, P2M_RAM, false };
-	struct p2m_range empty = { 200, 0, 1, P2M_RAM, false };
-	struct p2m_range wraps = { UINT64_MAX - 1, 5, 1, P2M_RAM, false };
-	struct p2m_range hole = { 300, 1, 0, P2M_HOLE, false };
+	struct p2m_range overlap_start = { 95, 6, 1, P2M_RAM, false, false };
+	struct p2m_range overlap_end = { 109, 5, 1, P2M_RAM, false, false };
+	struct p2m_range inside = { 101, 1, 1, P2M_RAM, false, false };
+	struct p2m_range empty = { 200, 0, 1, P2M_RAM, false, false };
+	struct p2m_range wraps = { UINT64_MAX - 1, 5, 1, P2M_RAM, false, false };
+	struct p2m_range hole = { 300, 1, 0, P2M_HOLE, false, false };
 	CHECK_EQ(p2m_add(&p, &overlap_start), -EEXIST);
 	CHECK_EQ(p2m_add(&p, &overlap_end), -EEXIST);
 	CHECK_EQ(p2m_add(&p, &inside), -EEXIST);
 	CHECK_EQ(p2m_add(&p, &empty), -EINVAL);
 	CHECK_EQ(p2m_add(&p, &wraps), -EINVAL);
 	CHECK_EQ(p2m_add(&p, &hole), -EINVAL);
-	struct p2m_range adjacent = { 110, 1, 1, P2M_RAM, false };
+	struct p2m_range adjacent = { 110, 1, 1, P2M_RAM, false, false };
 	CHECK_EQ(p2m_add(&p, &adjacent), 0);
 	/* many ranges: the array grows */
 	for (uint64_t i = 0; i < 100; i++) {
-		struct p2m_range r = { 1000 + i * 2, 1, i, P2M_RAM, false };
+		struct p2m_range r = { 1000 + i * 2, 1, i, P2M_RAM, false, false };
 		CHECK_EQ(p2m_add(&p, &r), 0);
 	}
 	uint64_t mfn = 1;
@@ -142,6 +167,34 @@ static void test_ptbuild(void)
 	CHECK_EQ(a.pages, 0);
 }
 
+static void test_ptunmap(void)
+{
+	struct pt_alloc a = { test_alloc, test_free, 0 };
+	uint64_t root = test_alloc();
+	a.pages = 1;
+
+	/* 4 KiB head, 2 MiB middle, 4 KiB tail, as in test_ptbuild */
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0x1ff000, 0x40001ff000ull, 0x402000), 0);
+	CHECK_EQ(pt_map_range(&fmt, &a, root, 0x8000000000ull, 0x5000, 0x2000), 0);
+	/* part of the large leaf: refused, the head before it is cleared */
+	CHECK_EQ(pt_unmap_range(&fmt, root, 0x1ff000, 0x2000), -EINVAL);
+	CHECK_EQ(translate(root, 0x1ff000), UINT64_MAX);
+	CHECK_EQ(translate(root, 0x200000), 0x4000200000ull);
+	/* the large leaf and the tail, with holes around them */
+	CHECK_EQ(pt_unmap_range(&fmt, root, 0x100000, 0x600000), 0);
+	CHECK_EQ(translate(root, 0x200000), UINT64_MAX);
+	CHECK_EQ(translate(root, 0x600000), UINT64_MAX);
+	/* one page of two: the other stays */
+	CHECK_EQ(pt_unmap_range(&fmt, root, 0x8000000000ull, 0x1000), 0);
+	CHECK_EQ(translate(root, 0x8000000000ull), UINT64_MAX);
+	CHECK_EQ(translate(root, 0x8000001000ull), 0x6000);
+	/* a range spanning absent top-level entries ends */
+	CHECK_EQ(pt_unmap_range(&fmt, root, 0x10000000000ull, 0x100000000000ull), 0);
+	CHECK_EQ(a.pages, (uint64_t)live_tables); /* tables stay until freed */
+	pt_free_tables(&fmt, &a, root);
+	CHECK_EQ(live_tables, 0);
+}
+
 static unsigned allocs_left;
 
 static uint64_t failing_alloc(void)
@@ -167,6 +220,8 @@ int main(void)
 	RUN(test_add_lookup);
 	RUN(test_rejects_bad_ranges);
 	RUN(test_ptbuild);
+	RUN(test_ptunmap);
+	RUN(test_remove);
 	RUN(test_ptbuild_out_of_memory);
 	return check_summary();
 }

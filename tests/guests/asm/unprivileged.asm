@@ -12,8 +12,8 @@ KHC_EVENT_BIND   equ 14
 KHC_EVENT_NOTIFY equ 15
 KHC_EVENT_UNBIND equ 16
 KHC_FIRST_BUILD  equ 17                   ; KHC_VCPU_SET_REGS
-KHC_LAST_BUILD   equ 18                   ; KHC_MEMORY_POPULATE
-KHC_LAST     equ 18
+KHC_LAST_BUILD   equ 21                   ; KHC_MEMORY_UNMAP_FOREIGN
+KHC_LAST     equ 21
 EPERM        equ -1
 ESRCH        equ -3
 EINVAL       equ -22
