@@ -131,8 +131,8 @@ _Static_assert(sizeof(struct kestrel_vcpu_regs) == 144, "struct kestrel_vcpu_reg
  * addresses, what 4-level nested tables reach). */
 #define KESTREL_GFN_LIMIT (1ull << 36)
 
-/* KHC_DOMAIN_SET_WEIGHT: a domain's share of its home CPU; the default is
- * KESTREL_WEIGHT_DEFAULT (docs/ABI.md, "Scheduling"). */
+/* KHC_DOMAIN_SET_WEIGHT: a domain's share of its home CPU (slices scale
+ * with weight / KESTREL_WEIGHT_DEFAULT, hv/sched.h). */
 #define KESTREL_WEIGHT_DEFAULT 256u
 #define KESTREL_WEIGHT_MAX 65535u
 

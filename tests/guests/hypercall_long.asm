@@ -7,7 +7,7 @@ bits 64
 
 HC_VERSION     equ 0
 HC_ECHO        equ 1
-ABI_VERSION    equ 0x00010000
+ABI_VERSION    equ 0x00010001
 ENOSYS         equ 38
 
 FAIL_LONG_VERSION equ 6

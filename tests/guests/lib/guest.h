@@ -121,7 +121,7 @@ bool kestrel_present(void);
 /* lib/hypercall.c */
 #define HC_VERSION 0
 #define HC_ECHO 1
-#define HC_ABI_VERSION 0x00010000u
+#define HC_ABI_VERSION 0x00010001u
 #define HC_ENOSYS ((uint32_t)-38)
 /* Issues hypercall nr with vmmcall (AMD) or vmcall (Intel). Returns false if
  * there is no known vendor or the instruction raised an exception (then
