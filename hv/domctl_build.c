@@ -62,16 +62,6 @@ int64_t domctl_vcpu_set_regs(struct vcpu *v, const uint64_t args[6])
 	return err;
 }
 
-static bool overlaps(const struct domain *d, uint64_t gfn, uint64_t count)
-{
-	for (size_t i = 0; i < d->p2m.count; i++) {
-		const struct p2m_range *r = &d->p2m.ranges[i];
-		if (r->gfn < gfn + count && gfn < r->gfn + r->count)
-			return true;
-	}
-	return false;
-}
-
 static int populate_checked(struct domain *d, uint64_t gfn, uint64_t count)
 {
 	/* Paused: its vCPUs are off every CPU and no nested fault reads the
@@ -85,7 +75,7 @@ static int populate_checked(struct domain *d, uint64_t gfn, uint64_t count)
 		return -EINVAL;
 	if ((count << PAGE_SHIFT) + DOMCTL_RESERVE_BYTES > hv_frames.free_frames * PAGE_SIZE)
 		return -ENOMEM;
-	if (overlaps(d, gfn, count))
+	if (p2m_overlaps(&d->p2m, gfn, count))
 		return -EEXIST;
 	return domain_populate(d, gfn, count);
 }

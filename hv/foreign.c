@@ -60,16 +60,6 @@ static bool target_ram(const struct domain *t, uint64_t gfn, uint64_t count)
 	return true;
 }
 
-static bool local_free(const struct domain *d, uint64_t gfn, uint64_t count)
-{
-	for (size_t i = 0; i < d->p2m.count; i++) {
-		const struct p2m_range *r = &d->p2m.ranges[i];
-		if (r->gfn < gfn + count && gfn < r->gfn + r->count)
-			return false;
-	}
-	return true;
-}
-
 /* Takes [local, local + count) out of d's p2m and nested tables; the
  * vCPUs drop what they cached before they next enter. */
 static void unmap_local(struct domain *d, uint64_t local, uint64_t count)
@@ -111,7 +101,7 @@ static int map_checked(struct domain *d, struct domain *t, const uint64_t args[6
 		return -EINVAL;
 	if (gfn >= KESTREL_GFN_LIMIT || !target_ram(t, gfn, count))
 		return -EINVAL;
-	if (!local_free(d, local, count))
+	if (p2m_overlaps(&d->p2m, local, count))
 		return -EEXIST;
 	if (f->count == KESTREL_FOREIGN_MAPS_MAX)
 		return -ENOSPC;

@@ -46,9 +46,9 @@ int p2m_add(struct p2m *p, const struct p2m_range *r)
 {
 	if (r->count == 0 || r->gfn + r->count < r->gfn || r->type == P2M_HOLE)
 		return -EINVAL;
-	size_t i = first_after(p, r->gfn);
-	if (i < p->count && p->ranges[i].gfn < r->gfn + r->count)
+	if (p2m_overlaps(p, r->gfn, r->count))
 		return -EEXIST;
+	size_t i = first_after(p, r->gfn);
 	if (p->count == p->capacity && !grow(p))
 		return -ENOMEM;
 	memmove(&p->ranges[i + 1], &p->ranges[i], (p->count - i) * sizeof(*r));
@@ -70,6 +70,12 @@ int p2m_remove(struct p2m *p, uint64_t gfn, uint64_t count)
 	memmove(&p->ranges[first], &p->ranges[last], (p->count - last) * sizeof(*p->ranges));
 	p->count -= last - first;
 	return (int)(last - first);
+}
+
+bool p2m_overlaps(const struct p2m *p, uint64_t gfn, uint64_t count)
+{
+	size_t i = first_after(p, gfn);
+	return i < p->count && p->ranges[i].gfn < gfn + count;
 }
 
 const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn)

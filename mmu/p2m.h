@@ -40,6 +40,9 @@ int p2m_add(struct p2m *p, const struct p2m_range *r);
  * only partly inside (nothing is removed then). */
 int p2m_remove(struct p2m *p, uint64_t gfn, uint64_t count);
 
+/* Whether any range meets [gfn, gfn + count). */
+bool p2m_overlaps(const struct p2m *p, uint64_t gfn, uint64_t count);
+
 /* The range holding gfn, or NULL for a hole. */
 const struct p2m_range *p2m_lookup(const struct p2m *p, uint64_t gfn);
 

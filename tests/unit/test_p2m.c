@@ -54,6 +54,10 @@ static void test_remove(void)
 	CHECK_EQ(p2m_add(&p, &a), 0);
 	CHECK_EQ(p2m_add(&p, &b), 0);
 	CHECK_EQ(p2m_add(&p, &c), 0);
+	CHECK(p2m_overlaps(&p, 0xff, 2));
+	CHECK(p2m_overlaps(&p, 0x105, 100));
+	CHECK(!p2m_overlaps(&p, 0x106, 0xfa));       /* the gap between b and c */
+	CHECK(!p2m_overlaps(&p, 0x201, 5));
 	CHECK_EQ(p2m_remove(&p, 0x102, 4), -EINVAL); /* a only partly inside */
 	CHECK_EQ(p2m_remove(&p, 0x104, 1), -EINVAL); /* b only partly inside */
 	CHECK_EQ(p.count, 3);
