@@ -437,6 +437,101 @@ selftest_build() {
 	echo "populate: 12 rounds of 64 MiB populated and destroyed"
 }
 
+# word_at FILE OFFSET: the 32-bit word at OFFSET of FILE, as peek prints it.
+word_at() {
+	od -An -tx4 -j"$2" -N4 "$1" | tr -d ' '
+}
+
+# u32_at FILE OFFSET: the same, in decimal.
+u32_at() {
+	od -An -tu4 -j"$2" -N4 "$1" | tr -d ' '
+}
+
+# Foreign mappings and weights. A loaded, never run ioclient domain: its
+# multiboot header read where the image landed (the ELF's first PT_LOAD:
+# p_paddr plus the header's offset in the file minus p_offset), words
+# across a page boundary equal to the file's, words poked and peeked back
+# (each hvctl a mapping of its own, so the words are in the domain's
+# RAM); hvctl weight shown by info and list; refusals (a weight out of
+# 1..65535, an address beyond its 8 MiB of RAM, dom0 itself) leave dom0
+# running. Then destroyed: peek refused.
+selftest_foreign() {
+	local id img=/guests/ioclient.elf phoff poff paddr filesz moff gpa got want w
+	phoff=$(u32_at $img 28)
+	if [ "$(u32_at $img "$phoff")" != 1 ]; then
+		echo "DOM0-SELFTEST: FAIL $img: the first program header is not PT_LOAD"
+		return 1
+	fi
+	poff=$(u32_at $img $((phoff + 4)))
+	paddr=$(u32_at $img $((phoff + 12)))
+	filesz=$(u32_at $img $((phoff + 16)))
+	moff=$(od -An -tx4 -v -w4 -N8192 $img | grep -n -m1 1badb002 | cut -d: -f1)
+	if [ -z "$moff" ] || [ "$filesz" -lt 8192 ]; then
+		echo "DOM0-SELFTEST: FAIL $img: no multiboot header, or under two pages ($filesz bytes)"
+		return 1
+	fi
+	moff=$(((moff - 1) * 4))
+	gpa=$(printf '0x%x' $((paddr + moff - poff)))
+
+	hv hvctl load fm 8 $img
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl load fm exited $rc: $(oneline)"; return 1; }
+	id=$out
+	hv hvctl peek "$id" "$gpa" 3
+	got=$(echo "$out" | cut -d: -f2 | tr -s ' ' | sed 's/^ //')
+	echo "fm (domain $id): multiboot header at $gpa: $got"
+	set -- $got
+	if [ $rc != 0 ] || [ "$1" != 1badb002 ] ||
+	   [ $(((0x$1 + 0x$2 + 0x$3) & 0xffffffff)) != 0 ]; then
+		echo "DOM0-SELFTEST: FAIL hvctl peek $id $gpa 3 ($rc): '$(oneline)', not a multiboot header"
+		hvctl destroy "$id"
+		return 1
+	fi
+	# Four words from 8 bytes before the image's second page: two pages.
+	hv hvctl peek "$id" $(printf '0x%x' $((paddr + 4096 - 8))) 4
+	got=$(echo "$out" | cut -d: -f2 | tr -s ' ' | sed 's/^ //')
+	want=$(for w in 0 4 8 12; do word_at $img $((poff + 4096 - 8 + w)); done | tr '
+' ' ' | sed 's/ $//')
+	echo "fm (domain $id): 4 words at $(printf '0x%x' $((paddr + 4096 - 8))): $got (image: $want)"
+	if [ $rc != 0 ] || [ "$got" != "$want" ]; then
+		echo "DOM0-SELFTEST: FAIL peek across a page boundary ($rc): '$got', the image has '$want'"
+		hvctl destroy "$id"
+		return 1
+	fi
+	for w in c0ffee42 12345678; do
+		hv hvctl poke "$id" 0x500000 0x$w
+		[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl poke $id 0x500000 0x$w exited $rc: $(oneline)"; hvctl destroy "$id"; return 1; }
+		hv hvctl peek "$id" 0x500000
+		got=$(echo "$out" | cut -d: -f2 | tr -d ' ')
+		echo "fm (domain $id): poked 0x$w at 0x500000, peeked $got"
+		if [ $rc != 0 ] || [ "$got" != $w ]; then
+			echo "DOM0-SELFTEST: FAIL peek after poke 0x$w ($rc): '$(oneline)'"
+			hvctl destroy "$id"
+			return 1
+		fi
+	done
+
+	w=$(hvctl info "$id" | sed -n 's/^weight: *//p')
+	hv hvctl weight "$id" 1000
+	[ $rc = 0 ] || { echo "DOM0-SELFTEST: FAIL hvctl weight $id 1000 exited $rc: $(oneline)"; hvctl destroy "$id"; return 1; }
+	got=$(hvctl info "$id" | sed -n 's/^weight: *//p')/$(hvctl list | awk -v id="$id" 'NR > 1 && $2 == id { print $5 }')
+	echo "fm (domain $id): weight $w, then $got (info/list) after hvctl weight $id 1000"
+	if [ "$w" != 256 ] || [ "$got" != 1000/1000 ]; then
+		echo "DOM0-SELFTEST: FAIL weight $w before, $got (info/list) after hvctl weight $id 1000"
+		hvctl destroy "$id"
+		return 1
+	fi
+	for cmd in "hvctl weight $id 0" "hvctl weight $id 65536" "hvctl peek $id 0x800000" 		"hvctl peek $id 0x7ffffc 2" "hvctl poke $id 0x10000000 1"; do
+		expect_refused "Invalid argument" $cmd || { hvctl destroy "$id"; return 1; }
+	done
+	expect_refused "not the domain's RAM" hvctl peek "$id" 0x800000 || { hvctl destroy "$id"; return 1; }
+	for cmd in "hvctl weight 0 256" "hvctl peek 0 0x1000" "hvctl poke 0 0x1000 1"; do
+		expect_refused "No such process" $cmd || { hvctl destroy "$id"; return 1; }
+	done
+	hvctl destroy "$id"
+	expect_refused "No such process" hvctl peek "$id" "$gpa" || return 1
+	echo "foreign: peek, poke and weight of fm (domain $id) done"
+}
+
 selftest() {
 	local out status
 	for cmd in "hvctl version" "hvctl list"; do
@@ -474,6 +569,7 @@ selftest() {
 	selftest_domains || return 1
 	selftest_ioreq || return 1
 	selftest_build || return 1
+	selftest_foreign || return 1
 	echo "DOM0-SELFTEST: PASS"
 }
 

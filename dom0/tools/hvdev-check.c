@@ -7,12 +7,18 @@
  * configurations and dom0 itself, read()/poll() block when no event is
  * pending, and the I/O ring set-up refuses what it must (raw KHC_IOREQ_SETUP
  * and event port calls, bad geometry, clients that cannot be served) and
- * keeps nothing when the hypervisor refuses (mmap then fails). One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
+ * keeps nothing when the hypervisor refuses (mmap then fails), the
+ * weight call is passed through, and foreign mappings: raw map/unmap
+ * hypercalls refused, bad requests refused, a scratch domain's RAM
+ * written and read back through mappings (mmap once, whole, shared; no
+ * split; moved by mremap; alive after the domain is destroyed), and
+ * exactly KESTREL_FOREIGN_MAPS_MAX mappings at once, given back when the
+ * file is closed. One "hvdev-check: PASS name" / "hvdev-check: FAIL name: why"
  * line per check (prefixed, so that test harnesses counting "PASS " lines
  * in a serial log do not count them), then
  * "HVDEV-CHECK: PASS" or "HVDEV-CHECK: FAIL N"; exit status 0 or 1.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE /* mremap */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -397,6 +403,169 @@ static void check_ioreq(void)
 	}
 }
 
+/* HV_IOCTL_FOREIGN_MAP on file f: 0 or -errno; *offset gets the offset. */
+static int fmap(int f, uint32_t domid, uint64_t gfn, uint64_t count, uint32_t flags,
+		uint64_t *offset)
+{
+	struct hv_foreign_map m = { .domid = domid, .flags = flags, .gfn = gfn, .count = count };
+	int err = ioctl(f, HV_IOCTL_FOREIGN_MAP, &m) < 0 ? -errno : 0;
+
+	if (offset)
+		*offset = m.offset;
+	return err;
+}
+
+static void expect_fmap_refused(const char *name, int want, uint32_t domid, uint64_t gfn,
+				uint64_t count, uint32_t flags)
+{
+	int err = fmap(fd, domid, gfn, count, flags, NULL);
+
+	result(name, err == -want, "HV_IOCTL_FOREIGN_MAP returned %d (%s), expected -%s", err,
+	       err ? strerror(-err) : "mapped", strerror(want));
+}
+
+/* mmap of the foreign mapping at offset: the address, or NULL with *err. */
+static volatile uint32_t *fmmap(uint64_t offset, size_t len, int prot, int flags, int *err)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, (off_t)offset);
+
+	*err = p == MAP_FAILED ? -errno : 0;
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/* Words i * 1024 (one per page) of a mapping hold pattern + i. */
+static int pattern_ok(volatile uint32_t *w, unsigned pages, uint32_t pattern)
+{
+	unsigned i;
+
+	for (i = 0; i < pages; i++)
+		if (w[i * 1024] != pattern + i)
+			return 0;
+	return 1;
+}
+
+static void check_foreign(void)
+{
+	const uint32_t pattern = 0x5eed0000;
+	struct kestrel_domain_config cfg;
+	volatile uint32_t *w, *w2;
+	uint64_t off, off2;
+	int64_t dom, res;
+	void *moved;
+	int err, f2, n;
+	unsigned i;
+
+	expect_refused("raw-map-foreign", EINVAL, KHC_MEMORY_MAP_FOREIGN, 1, 0, 1);
+	expect_refused("raw-unmap-foreign", EINVAL, KHC_MEMORY_UNMAP_FOREIGN, 0x100000, 0, 0);
+	err = raw(KHC_DOMAIN_SET_WEIGHT, 0xfffffff0u, 256, 0, &res);
+	result("set-weight-passed", err == 0 && res == -ESRCH,
+	       "ioctl returned %d, result %" PRId64 " (expected -ESRCH)", err, res);
+	err = raw(KHC_DOMAIN_SET_WEIGHT, 0, 256, 0, &res);
+	result("set-weight-dom0", err == 0 && res == -ESRCH,
+	       "ioctl returned %d, result %" PRId64 " (expected -ESRCH: not dom0 itself)", err, res);
+	err = ioctl(fd, HV_IOCTL_FOREIGN_MAP, NULL) < 0 ? -errno : 0;
+	result("foreign-map-bad-struct", err == -EFAULT, "ioctl(NULL) returned %d", err);
+	expect_fmap_refused("foreign-map-count-0", EINVAL, 1, 0, 0, 0);
+	expect_fmap_refused("foreign-map-count-over-limit", EINVAL, 1, 0,
+			    KESTREL_FOREIGN_MAP_PAGES_MAX + 1, 0);
+	expect_fmap_refused("foreign-map-huge-count", EINVAL, 1, 0, 0x8000000000000000ull, 0);
+	expect_fmap_refused("foreign-map-past-gfn-limit", EINVAL, 1, KESTREL_GFN_LIMIT - 1, 2, 0);
+	expect_fmap_refused("foreign-map-flags", EINVAL, 1, 0, 1, 1);
+	expect_fmap_refused("foreign-map-no-domain", ESRCH, 0xfffffff0u, 0, 1, 0);
+	expect_fmap_refused("foreign-map-dom0", ESRCH, 0, 0, 1, 0);
+	w = fmmap(HV_FOREIGN_MMAP_BASE, 4096, PROT_READ, MAP_SHARED, &err);
+	result("foreign-mmap-unknown-offset", err == -EINVAL, "mmap returned %d, expected -EINVAL",
+	       err);
+
+	/* A scratch domain (created, never loaded or run) to map. */
+	memset(&cfg, 0, sizeof(cfg));
+	strcpy(cfg.name, "hvdev-check-fm");
+	cfg.mem_bytes = KESTREL_DOMAIN_MIN_MEM;
+	cfg.vcpus = 1;
+	dom = hv_domain_create(fd, &cfg);
+	result("foreign-scratch-domain", dom > 0, "KHC_DOMAIN_CREATE returned %" PRId64, dom);
+	if (dom <= 0)
+		return;
+	expect_fmap_refused("foreign-map-beyond-ram", EINVAL, (uint32_t)dom,
+			    KESTREL_DOMAIN_MIN_MEM >> 12, 1, 0);
+	expect_fmap_refused("foreign-map-across-ram-end", EINVAL, (uint32_t)dom,
+			    (KESTREL_DOMAIN_MIN_MEM >> 12) - 1, 2, 0);
+	err = fmap(fd, (uint32_t)dom, 0x10, 4, 0, &off);
+	result("foreign-map", err == 0 && off >= HV_FOREIGN_MMAP_BASE && off % 4096 == 0,
+	       "returned %d, offset %#" PRIx64, err, off);
+	if (err)
+		goto out;
+	w = fmmap(off, 3 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
+	result("foreign-mmap-short", err == -EINVAL, "mmap of 3 of 4 pages returned %d", err);
+	w = fmmap(off, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, &err);
+	result("foreign-mmap-private", err == -EINVAL, "MAP_PRIVATE returned %d", err);
+	w = fmmap(off, 4 * 4096, PROT_READ | PROT_EXEC, MAP_SHARED, &err);
+	result("foreign-mmap-exec", err == -EINVAL, "PROT_EXEC returned %d", err);
+	w = fmmap(off, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
+	result("foreign-mmap", w != NULL, "mmap returned %d", err);
+	if (!w)
+		goto out;
+	for (i = 0; i < 4; i++)
+		w[i * 1024] = pattern + i;
+	w2 = fmmap(off, 4 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, &err);
+	result("foreign-mmap-twice", err == -EBUSY, "a second mmap returned %d", err);
+	err = munmap((void *)(w + 1024), 4096) < 0 ? -errno : 0;
+	result("foreign-munmap-part", err == -EINVAL, "munmap of page 1 of 4 returned %d", err);
+	err = mprotect((void *)w, 4096, PROT_READ) < 0 ? -errno : 0;
+	result("foreign-mprotect-part", err == -EINVAL, "mprotect of page 0 of 4 returned %d", err);
+	/* mremap moves it (the old VMA closes after the new one opens). */
+	moved = mremap((void *)w, 4 * 4096, 4 * 4096, MREMAP_MAYMOVE | MREMAP_FIXED,
+		       (char *)mmap(NULL, 4 * 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	if (moved != MAP_FAILED)
+		w = moved;
+	result("foreign-mremap", moved != MAP_FAILED && pattern_ok(w, 4, pattern),
+	       "mremap %s, or the pattern is gone", moved == MAP_FAILED ? strerror(errno) : "worked");
+	err = munmap((void *)w, 4 * 4096) < 0 ? -errno : 0;
+	result("foreign-munmap", err == 0, "munmap returned %d", err);
+	/* A fresh mapping of the same pages, shifted by one: the words stayed in the domain. */
+	err = fmap(fd, (uint32_t)dom, 0x11, 3, 0, &off2);
+	w2 = err ? NULL : fmmap(off2, 3 * 4096, PROT_READ, MAP_SHARED, &err);
+	result("foreign-remap-sees-writes", w2 && pattern_ok(w2, 3, pattern + 1),
+	       "err %d, or the words written through the first mapping are not there", err);
+	/* Destroyed while mapped: its frames stay until the unmap. */
+	if (w2) {
+		res = hv_domain_destroy(fd, (uint32_t)dom);
+		result("foreign-destroy-while-mapped",
+		       res == 0 && pattern_ok(w2, 3, pattern + 1) &&
+			       hv_domain_info(fd, (uint32_t)dom, &(struct kestrel_domain_info){ 0 }) ==
+				       -ESRCH,
+		       "destroy returned %" PRId64 ", or the mapping changed, or the domain is listed",
+		       res);
+		dom = 0;
+		munmap((void *)w2, 3 * 4096);
+	}
+out:
+	if (dom > 0)
+		hv_domain_destroy(fd, (uint32_t)dom);
+
+	/* The hypervisor's limit, all mappings of one file never mmapped;
+	 * closing it ends them (none may be left: run again, the same). */
+	dom = hv_domain_create(fd, &cfg);
+	if (dom <= 0) {
+		result("foreign-limit", 0, "KHC_DOMAIN_CREATE returned %" PRId64, dom);
+		return;
+	}
+	for (int round = 0; round < 2; round++) {
+		f2 = hv_open();
+		for (n = 0; n <= (int)KESTREL_FOREIGN_MAPS_MAX; n++) {
+			err = fmap(f2, (uint32_t)dom, 0, 1, 0, NULL);
+			if (err)
+				break;
+		}
+		hv_close(f2);
+		result(round ? "foreign-limit-after-close" : "foreign-limit",
+		       n == (int)KESTREL_FOREIGN_MAPS_MAX && err == -ENOSPC,
+		       "%d mappings, then %d (expected %u, then -ENOSPC)", n, err,
+		       KESTREL_FOREIGN_MAPS_MAX);
+	}
+	hv_domain_destroy(fd, (uint32_t)dom);
+}
+
 int main(void)
 {
 	fd = hv_open();
@@ -413,6 +582,7 @@ int main(void)
 	check_domain_management();
 	check_events();
 	check_ioreq();
+	check_foreign();
 	hv_close(fd);
 	if (failures)
 		printf("HVDEV-CHECK: FAIL %d\n", failures);

@@ -3,8 +3,9 @@
 # Debian's kernel as dom0 with our initramfs and ACPI tables; dom0 finds
 # the IOAPIC and LAPIC in the MADT, loads hvdev.ko and runs its self-check
 # (hvctl version, list, info, dmesg and the /dev/hv conformance checks,
-# domains, and the ioclient guest served by dom0's hvdm through the I/O
-# request ring and hvdev's event interrupt), prints DOM0-SELFTEST: PASS and
+# domains, the ioclient guest served by dom0's hvdm through the I/O
+# request ring and hvdev's event interrupt, a domain's memory read and
+# written through foreign mappings and its weight set), prints DOM0-SELFTEST: PASS and
 # powers off through ACPI S5.
 cd "$(dirname "$0")/../.." || exit 1
 . tests/lib.sh
@@ -22,12 +23,21 @@ if expect_qemu_status $t 0 &&
 	'ACPI: INT_SRC_OVR \(bus 0 bus_irq 0 global_irq 2 dfl dfl\)' \
 	'\.\.TIMER: vector=0x[0-9a-f]+ apic1=0 pin1=2' 'ACPI: Using IOAPIC for interrupt routing' \
 	'tsc: Detected [0-9]+\.[0-9]+ MHz processor' \
-	'hvdev: Kestrel ABI 1\.0, .*events on GSI 5' 'Domain-0 +0 ' \
+	'hvdev: Kestrel ABI 1\.1, .*events on GSI 5' \
+	'hvdev: foreign-map window at 0x[0-9a-f]+, [0-9]+ pages' 'Domain-0 +0 ' \
 	'\[io1\] ioclient: verdict 0' 'hvdm: domain [0-9]+ finished: served' \
 	'wm0 \(domain [0-9]+, not populated\): killed none' \
 	'domain [0-9]+ \(wm1\): gfns 0x40000\.\.0x4000f populated by domain 0' \
 	'wm1 \(domain [0-9]+, 0x40000000 populated\): finished 1' \
 	'sr \(domain [0-9]+, EAX 0x1234 at entry [0-9]+\): finished 112' \
+	'hvdev-check: PASS foreign-mremap' 'hvdev-check: PASS foreign-destroy-while-mapped' \
+	'hvdev-check: PASS foreign-limit-after-close' \
+	'fm \(domain [0-9]+\): multiboot header at 0x200000: 1badb002 ' \
+	'fm \(domain [0-9]+\): 4 words at 0x200ff8: ([0-9a-f]{8} ?){4} \(image' \
+	'fm \(domain [0-9]+\): poked 0x12345678 at 0x500000, peeked 12345678' \
+	'fm \(domain [0-9]+\): weight 256, then 1000/1000' \
+	'refused as expected: hvctl peek [0-9]+ 0x800000: not the domain.s RAM' \
+	'foreign: peek, poke and weight of fm \(domain [0-9]+\) done' \
 	'DOM0-SELFTEST: PASS' \
 	'domain 0 stopped: powered off through ACPI \(S5\)'; then
 	pass $t

@@ -18,7 +18,13 @@ st=$(hv_status)
 if [ "$st" = 0 ] && expect_log $t 'vmx: enabled' 'Linux version 6\.' 'hvdev: .*events on GSI 5' \
 	'\[io1\] ioclient: verdict 0' 'wm0 \(domain [0-9]+, not populated\): killed none' \
 	'wm1 \(domain [0-9]+, 0x40000000 populated\): finished 1' \
-	'sr \(domain [0-9]+, EAX 0x1234 at entry [0-9]+\): finished 112' 'DOM0-SELFTEST: PASS'; then
+	'sr \(domain [0-9]+, EAX 0x1234 at entry [0-9]+\): finished 112' \
+	'hvdev: foreign-map window at 0x[0-9a-f]+, [0-9]+ pages' \
+	'hvdev-check: PASS foreign-destroy-while-mapped' \
+	'fm \(domain [0-9]+\): multiboot header at 0x200000: 1badb002 ' \
+	'fm \(domain [0-9]+\): poked 0x12345678 at 0x500000, peeked 12345678' \
+	'fm \(domain [0-9]+\): weight 256, then 1000/1000' \
+	'foreign: peek, poke and weight of fm \(domain [0-9]+\) done' 'DOM0-SELFTEST: PASS'; then
 	pass $t
 elif [ "$st" != 0 ]; then
 	fail $t "hypervisor status '$st', bochs rc $RC (log $LOG)"
