@@ -31,6 +31,14 @@ static void free_ram_frames(uint64_t mfn, uint64_t count)
 		page_free_phys((mfn + i) << PAGE_SHIFT);
 }
 
+int domain_p2m_add(struct domain *d, const struct p2m_range *r)
+{
+	spin_lock(&d->p2m_lock);
+	int err = p2m_add(&d->p2m, r);
+	spin_unlock(&d->p2m_lock);
+	return err;
+}
+
 /* Backs [gfn, gfn + count) with zeroed RAM: 2 MiB-aligned runs when they
  * can be had (so the nested tables use large pages), single frames
  * otherwise. Each run is an owned p2m range, freed with the domain by
@@ -53,7 +61,7 @@ int domain_populate(struct domain *d, uint64_t gfn, uint64_t count)
 			return -ENOMEM;
 		memset(phys_to_virt(pa), 0, run * PAGE_SIZE);
 		struct p2m_range r = { gfn, run, pa >> PAGE_SHIFT, P2M_RAM, true, false };
-		int err = p2m_add(&d->p2m, &r);
+		int err = domain_p2m_add(d, &r);
 		if (err) {
 			free_ram_frames(pa >> PAGE_SHIFT, run);
 			return err;

@@ -8,6 +8,7 @@
 #include "hv/event.h"
 #include "hv/foreign.h"
 #include "hv/mmio.h"
+#include "hv/spinlock.h"
 #include "hv/testdev.h"
 #include "hv/vplatform.h"
 #include "hv/vuart.h"
@@ -37,6 +38,10 @@ struct domain {
 	bool lazy_nested;/* RAM enters the nested tables at first touch */
 
 	struct p2m p2m;
+	/* Held by writers of the p2m on other CPUs (populate, routes: into a
+	 * paused domain, whose own vCPUs read it without a lock) and by a
+	 * foreign mapper reading it from another CPU. */
+	struct spinlock p2m_lock;
 	struct npt npt;
 	uint64_t ram_bytes;
 	/* Bumped when mappings leave the nested tables; a vCPU whose own
@@ -79,6 +84,8 @@ struct domain {
  * nested tables and vCPU 0 (0 or -ENOMEM). */
 struct domain *domain_alloc(const char *name);
 int domain_start(struct domain *d); /* creates nr_vcpus vCPUs (at least 1) */
+/* p2m_add under d's p2m_lock. */
+int domain_p2m_add(struct domain *d, const struct p2m_range *r);
 /* Backs the hole [gfn, gfn + count) with zeroed RAM (counted in
  * ram_bytes): 0, -EEXIST (not a hole) or -ENOMEM (what was added stays,
  * freed with the domain). */

@@ -5,7 +5,9 @@
  * p2m plus a reference on the target, so the target's frames outlive its
  * destruction until the unmap. Only the mapper's own hypercalls change its
  * mappings, on its home CPU, where all its vCPUs run: the nested tables
- * and TLBs they touch are that CPU's alone (docs/ARCHITECTURE.md).
+ * and TLBs they touch are that CPU's alone (docs/ARCHITECTURE.md). The
+ * target's p2m is read under its p2m_lock; the mapper's own needs none
+ * (no other CPU reads a privileged domain's p2m).
  */
 #include "hv/foreign.h"
 
@@ -16,7 +18,7 @@
 #include "hv/heap.h"
 #include "hv/hvm.h"
 #include "hv/layout.h"
-#include "hv/log.h"
+#include "hv/spinlock.h"
 #include "hv/vcpu.h"
 
 #define GIB_PAGES (1ull << (30 - PAGE_SHIFT))
@@ -121,7 +123,10 @@ int64_t foreign_hc_map(struct vcpu *v, const uint64_t args[6])
 
 	if (!t)
 		return -ESRCH;
+	/* Its p2m may grow on another CPU meanwhile (populate, a route). */
+	spin_lock(&t->p2m_lock);
 	int err = map_checked(v->dom, t, args);
+	spin_unlock(&t->p2m_lock);
 	domain_put(t);
 	return err;
 }

@@ -12,7 +12,7 @@ int mmio_register(struct domain *d, uint64_t base, uint64_t size,
 	if ((base | size) & (PAGE_SIZE - 1) || size == 0 || d->mmio_count == MMIO_MAX_REGIONS)
 		return -EINVAL;
 	struct p2m_range r = { base >> PAGE_SHIFT, size >> PAGE_SHIFT, 0, P2M_MMIO_EMUL, false, false };
-	int err = p2m_add(&d->p2m, &r);
+	int err = domain_p2m_add(d, &r);
 	if (err)
 		return err;
 	d->mmio[d->mmio_count++] = (struct mmio_region){ base, size, ops, ctx };
