@@ -21,6 +21,7 @@
 #define L1_ECX_XSAVE (1u << 26)
 #define L1_ECX_OSXSAVE (1u << 27)
 #define L1_ECX_HYPERVISOR (1u << 31)
+#define L1_EDX_MTRR (1u << 12)
 #define L1_EDX_DS (1u << 21)
 #define L1_EDX_ACPI (1u << 22)
 #define L1_EDX_HTT (1u << 28)
@@ -38,14 +39,20 @@
 #define L7_ECX_UMIP (1u << 2)
 #define LX1_ECX_SVM (1u << 2)
 #define LX1_ECX_SKINIT (1u << 12)
+#define LX1_EDX_MTRR (1u << 12) /* AMD's copy of leaf 1's bit */
 #define LX1_EDX_NX (1u << 20)
+#define LX1_EDX_RDTSCP (1u << 27)
 #define LX1_EDX_LM (1u << 29)
 
 /* Hidden: what the hypervisor does not virtualize (power management,
- * debug stores, nested virtualization). */
+ * debug stores, nested virtualization, MTRRs: their MSRs raise #GP, and
+ * Linux reads MTRRcap whenever the bit is set). */
 #define L1_ECX_HIDDEN (L1_ECX_MONITOR | L1_ECX_DSCPL | L1_ECX_VMX | L1_ECX_SMX | \
 		       L1_ECX_EST | L1_ECX_TM2 | L1_ECX_PDCM | L1_ECX_OSXSAVE)
-#define L1_EDX_HIDDEN (L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE)
+/* RDTSCP: TSC_AUX is not switched per vCPU, so guests would read the
+ * host's; the instruction raises #UD (SVM intercept, VMX control off). */
+#define LX1_EDX_HIDDEN (LX1_EDX_MTRR | LX1_EDX_RDTSCP)
+#define L1_EDX_HIDDEN (L1_EDX_MTRR | L1_EDX_DS | L1_EDX_ACPI | L1_EDX_HTT | L1_EDX_TM | L1_EDX_PBE)
 #define L7_EBX_KEPT (L7_EBX_FSGSBASE | L7_EBX_SMEP | L7_EBX_SMAP | (1u << 3) /* BMI1 */ | \
 		     (1u << 5) /* AVX2 */ | (1u << 8) /* BMI2 */ | (1u << 9) /* ERMS */ | \
 		     (1u << 18) /* RDSEED */ | (1u << 19) /* ADX */ | (1u << 23) /* CLFLUSHOPT */)
@@ -137,6 +144,7 @@ static struct cpuid_regs extended_leaf(uint32_t leaf)
 	case 0x80000001u:
 		r = host_ext1;
 		r.ecx &= ~LX1_ECX_HIDDEN;
+		r.edx &= ~LX1_EDX_HIDDEN;
 		return r;
 	case 0x80000002u:
 	case 0x80000003u:
@@ -185,9 +193,14 @@ struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	return (struct cpuid_regs){ 0 };
 }
 
+bool cpuid_vendor_amd(void)
+{
+	return host_is_amd;
+}
+
 unsigned cpuid_decode_options(void)
 {
-	return host_is_amd ? X86_DECODE_AMD : 0;
+	return cpuid_vendor_amd() ? X86_DECODE_AMD : 0;
 }
 
 uint64_t cpuid_guest_cr4_allowed(void)

@@ -2,6 +2,7 @@
 #ifndef HV_CPUID_H
 #define HV_CPUID_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "hv/abi.h"
@@ -18,6 +19,9 @@ struct vcpu;
 /* Reads the host's leaves once; call before any guest runs. */
 void cpuid_policy_init(void);
 struct cpuid_regs cpuid_guest(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+
+/* Whether guests see an AMD CPU (the host's vendor). */
+bool cpuid_vendor_amd(void);
 
 /* Options for the instruction decoder matching this CPU's vendor (AMD and
  * Intel differ on a few lengths in 64-bit code). */

@@ -1,5 +1,6 @@
 #include "hv/msr.h"
 
+#include "hv/cpuid.h"
 #include "hv/cr.h"
 #include "hv/hvm.h"
 #include "hv/vcpu.h"
@@ -9,9 +10,18 @@
 
 #define MSR_TSC 0x10u
 #define MSR_APIC_BASE 0x1bu
+/* Microcode revision (Intel IA32_BIOS_SIGN_ID: write 0, CPUID, read the
+ * revision in bits 63:32; AMD's read-only PATCH_LEVEL). Guests have no
+ * microcode of their own: revision 0, and an Intel write is accepted. */
+#define MSR_MICROCODE_REV 0x8bu
 #define MSR_MISC_ENABLE 0x1a0u
 #define MSR_PAT 0x277u
 #define MSR_TSC_DEADLINE 0x6e0u
+/* AMD's interrupt pending message register (BKDG for family 0Fh/10h):
+ * Linux reads it on the CPU models with erratum 400 (QEMU's qemu64 is
+ * one) to see whether C1E is on. A guest's HLT is the hypervisor's: C1E
+ * is never on, and the register reads 0. */
+#define MSR_AMD_INT_PENDING_MSG 0xc0010055u
 
 #define APIC_DEFAULT_BASE 0xfee00000ull
 #define APIC_BASE_BSP (1ull << 8)
@@ -52,6 +62,9 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_MISC_ENABLE:
 		*val = MISC_ENABLE_FAST_STRINGS;
 		return true;
+	case MSR_MICROCODE_REV:
+		*val = 0;
+		return true;
 	case MSR_EFER:
 		*val = hvm->get_efer(v);
 		return true;
@@ -60,6 +73,9 @@ bool msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		return true;
 	case X2APIC_MSR_FIRST ... X2APIC_MSR_LAST:
 		return x2apic_msr_read(v, msr, val);
+	case MSR_AMD_INT_PENDING_MSG:
+		*val = 0;
+		return cpuid_vendor_amd();
 	default:
 		return hvm->get_hw_msr(v, msr, val);
 	}
@@ -86,6 +102,8 @@ bool msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return apic_base_write(v, val);
 	case MSR_MISC_ENABLE:
 		return val == MISC_ENABLE_FAST_STRINGS;
+	case MSR_MICROCODE_REV:
+		return !cpuid_vendor_amd();
 	case MSR_EFER:
 		return efer_write(v, val);
 	case MSR_PAT:

@@ -119,7 +119,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_INTERCEPT_STGI (1u << 4)
 #define SVM_INTERCEPT_CLGI (1u << 5)
 #define SVM_INTERCEPT_SKINIT (1u << 6)
-#define SVM_INTERCEPT_RDTSCP_UNUSED (1u << 7)
+#define SVM_INTERCEPT_RDTSCP (1u << 7)
 #define SVM_INTERCEPT_ICEBP_UNUSED (1u << 8)
 #define SVM_INTERCEPT_MONITOR (1u << 10)
 #define SVM_INTERCEPT_MWAIT (1u << 11)
@@ -164,6 +164,7 @@ _Static_assert(__builtin_offsetof(struct vmcb, save.g_pat) == 0x668, "VMCB layou
 #define SVM_EXIT_STGI 0x084
 #define SVM_EXIT_CLGI 0x085
 #define SVM_EXIT_SKINIT 0x086
+#define SVM_EXIT_RDTSCP 0x087
 #define SVM_EXIT_MONITOR 0x08a
 #define SVM_EXIT_MWAIT 0x08b
 #define SVM_EXIT_XSETBV 0x08d

@@ -73,7 +73,6 @@
 
 /* Secondary processor-based VM-execution controls. */
 #define PROC2_ENABLE_EPT (1u << 1)
-#define PROC2_RDTSCP (1u << 3)
 #define PROC2_ENABLE_VPID (1u << 5)
 #define PROC2_UNRESTRICTED (1u << 7)
 

@@ -129,8 +129,8 @@ bool vmx_caps_init(const char **why)
 		       "offsetting or secondary controls unavailable";
 		return false;
 	}
-	if (!compute(proc2, PROC2_UNRESTRICTED | PROC2_ENABLE_VPID | PROC2_RDTSCP,
-		     PROC2_ENABLE_EPT, &c->proc2)) {
+	/* RDTSCP stays off (#UD): CPUID hides it, TSC_AUX is not the guest's. */
+	if (!compute(proc2, PROC2_UNRESTRICTED | PROC2_ENABLE_VPID, PROC2_ENABLE_EPT, &c->proc2)) {
 		*why = "VMX without EPT is not supported";
 		return false;
 	}

@@ -39,7 +39,8 @@ if expect_qemu_status $t 0 &&
 	'refused as expected: hvctl peek [0-9]+ 0x800000: not the domain.s RAM' \
 	'foreign: peek, poke and weight of fm \(domain [0-9]+\) done' \
 	'DOM0-SELFTEST: PASS' \
-	'domain 0 stopped: powered off through ACPI \(S5\)'; then
+	'domain 0 stopped: powered off through ACPI \(S5\)' &&
+   expect_no_log $t "${DOM0_COMPLAINTS[@]}"; then
 	pass $t
 fi
 
@@ -52,7 +53,8 @@ qemu_boot $t 300 -smp 2 -m 1024 -kernel build/hv32.elf -append "exit=qemu" \
 if expect_qemu_status $t 0 &&
    expect_log $t 'smp: 2 CPUs online' 'domain 0 \(Domain-0\) vCPU 0 starts on CPU 0' \
 	'\(io1\) vCPU 0 starts on CPU 1' '\[io1\] ioclient: verdict 0' 'DOM0-SELFTEST: PASS' \
-	'domain 0 stopped: powered off through ACPI \(S5\)'; then
+	'domain 0 stopped: powered off through ACPI \(S5\)' &&
+   expect_no_log $t "${DOM0_COMPLAINTS[@]}"; then
 	pass $t
 fi
 

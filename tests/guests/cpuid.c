@@ -21,13 +21,19 @@ enum {
 	FAIL_LEAF4_TOPOLOGY,
 	FAIL_LEAFB_TOPOLOGY,
 	FAIL_AMD_CORE_COUNT,
+	FAIL_MTRR_VISIBLE,
+	FAIL_RDTSCP,
 };
 
 #define LEAF1_ECX_MONITOR (1u << 3)
 #define LEAF1_ECX_VMX (1u << 5)
 #define LEAF1_ECX_HYPERVISOR (1u << 31)
+#define LEAF1_EDX_MTRR (1u << 12)
 #define LEAF1_EDX_HTT (1u << 28)
 #define EXT1_ECX_SVM (1u << 2)
+#define EXT1_EDX_MTRR (1u << 12)
+#define EXT1_EDX_RDTSCP (1u << 27)
+#define UD_VECTOR 6
 
 /* Leaf 1 EBX (SDM Vol. 2A CPUID): [31:24] initial APIC ID, [23:16] maximum
  * addressable logical processor IDs in the package (valid when EDX.HTT). */
@@ -44,6 +50,9 @@ static void check_basic(uint32_t max_basic)
 	      r.ecx);
 	check(!(r.ecx & LEAF1_ECX_VMX), FAIL_VMX_VISIBLE, "leaf 1 ECX[5] VMX hidden");
 	check(!(r.ecx & LEAF1_ECX_MONITOR), FAIL_MONITOR_VISIBLE, "leaf 1 ECX[3] MONITOR/MWAIT hidden");
+	/* No MTRR MSRs behind it: a kernel that saw the bit would read them. */
+	check(!(r.edx & LEAF1_EDX_MTRR), FAIL_MTRR_VISIBLE, "leaf 1 EDX[12] MTRR hidden (edx 0x%08x)",
+	      r.edx);
 	check(apic_id == 0, FAIL_APIC_ID, "leaf 1 EBX[31:24] initial APIC ID is 0 (got %u)", apic_id);
 	check(logical_count >= 1, FAIL_LOGICAL_COUNT,
 	      "leaf 1 EBX[23:16] logical processor count >= 1 (got %u, HTT %u)", logical_count, htt);
@@ -87,6 +96,14 @@ static void check_extended(enum cpu_vendor vendor)
 	struct cpuid_regs r = cpuid(0x80000001, 0);
 	check(!(r.ecx & EXT1_ECX_SVM), FAIL_SVM_VISIBLE, "leaf 0x80000001 ECX[2] SVM hidden (ecx 0x%08x)",
 	      r.ecx);
+	check(!(r.edx & EXT1_EDX_MTRR), FAIL_MTRR_VISIBLE, "leaf 0x80000001 EDX[12] MTRR hidden");
+	/* Hidden, and really not there: TSC_AUX would be the host's. */
+	exc_expect(3);
+	__asm__ volatile(".byte 0x0f, 0x01, 0xf9" /* rdtscp */ ::: "eax", "ecx", "edx", "memory");
+	struct exc_record e = exc_caught();
+	check(!(r.edx & EXT1_EDX_RDTSCP) && e.vector == UD_VECTOR, FAIL_RDTSCP,
+	      "leaf 0x80000001 EDX[27] RDTSCP hidden (edx 0x%08x), and RDTSCP raises #UD (vector %d)",
+	      r.edx, e.vector);
 	/* AMD APM Vol. 3 E.4.7: 0x80000008 ECX[7:0] NC = cores in the package - 1. */
 	if (vendor == VENDOR_AMD && max_ext >= 0x80000008) {
 		uint32_t cores = (cpuid(0x80000008, 0).ecx & 0xFF) + 1;

@@ -18,6 +18,8 @@ enum {
 	FAIL_APIC_BASE_WRITE,
 	FAIL_PAT_INVALID,
 	FAIL_EFER_SVME,
+	FAIL_INT_PENDING,
+	FAIL_MICROCODE_REV,
 };
 
 #define MSR_TSC 0x10
@@ -136,6 +138,8 @@ static void check_efer(void)
 static const uint32_t denied[] = {
 	0x0,        /* P5_MC_ADDR */
 	0x3A,       /* IA32_FEATURE_CONTROL */
+	0xFE,       /* IA32_MTRRCAP: MTRRs are hidden in CPUID */
+	0x2FF,      /* IA32_MTRR_DEF_TYPE */
 	0x480,      /* IA32_VMX_BASIC */
 	0x802,      /* x2APIC ID: #GP outside x2APIC mode */
 	0xC0010015, /* HWCR */
@@ -161,6 +165,35 @@ static void check_denied(void)
 	}
 }
 
+/* AMD's interrupt pending message register reads 0 (C1E off, which Linux
+ * checks on erratum-400 models); it is not there on Intel; never written. */
+static void check_int_pending(void)
+{
+	uint64_t v = ~0ull;
+	uint32_t err = 0;
+	bool amd = cpu_vendor() == VENDOR_AMD;
+	int rvec = rdmsr_checked(0xC0010055, &v, &err);
+	int wvec = wrmsr_checked(0xC0010055, 0, &err);
+	check((amd ? rvec < 0 && v == 0 : rvec == GP_VECTOR) && wvec == GP_VECTOR, FAIL_INT_PENDING,
+	      "0xc0010055 on %s: read vector %d, value 0x%llx; write vector %d",
+	      amd ? "AMD (reads 0)" : "Intel (#GP)", rvec, (unsigned long long)v, wvec);
+}
+
+/* The microcode revision: 0. Intel's way to ask for it (write 0, CPUID,
+ * read) works; AMD's register is read-only. */
+static void check_microcode_rev(void)
+{
+	uint64_t v = ~0ull;
+	uint32_t err = 0;
+	bool amd = cpu_vendor() == VENDOR_AMD;
+	int wvec = wrmsr_checked(0x8B, 0, &err);
+	(void)cpuid(1, 0);
+	int rvec = rdmsr_checked(0x8B, &v, &err);
+	check(rvec < 0 && v == 0 && (amd ? wvec == GP_VECTOR : wvec < 0), FAIL_MICROCODE_REV,
+	      "microcode revision (0x8b) on %s: write vector %d, read vector %d, value 0x%llx",
+	      amd ? "AMD (read-only)" : "Intel", wvec, rvec, (unsigned long long)v);
+}
+
 void guest_main(void)
 {
 	check_reads();
@@ -181,6 +214,8 @@ void guest_main(void)
 	round_trip(0x175, "SYSENTER_ESP", 0x00123450, FAIL_SYSENTER);
 	round_trip(0x176, "SYSENTER_EIP", 0x00201234, FAIL_SYSENTER);
 	check_denied();
+	check_int_pending();
+	check_microcode_rev();
 	/* Last: EFER.LME with paging off is the write most likely to upset a
 	 * hypervisor, and everything above is reported by then. */
 	check_efer();
