@@ -55,7 +55,7 @@ static bool target_ram(const struct domain *t, uint64_t gfn, uint64_t count)
 {
 	for (uint64_t g = gfn; g < gfn + count;) {
 		const struct p2m_range *r = p2m_lookup(&t->p2m, g);
-		if (!r || r->type != P2M_RAM || r->foreign)
+		if (!p2m_is_own_ram(r))
 			return false;
 		g = r->gfn + r->count;
 	}

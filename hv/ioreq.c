@@ -294,7 +294,10 @@ static int served_client(struct vcpu *v, uint64_t domid, struct domain **client,
 static bool own_ram_mfn(const struct domain *d, uint64_t gfn, uint64_t *mfn)
 {
 	const struct p2m_range *r = p2m_lookup(&d->p2m, gfn);
-	return r && !r->foreign && p2m_ram_mfn(&d->p2m, gfn, mfn);
+	if (!p2m_is_own_ram(r))
+		return false;
+	*mfn = r->mfn + (gfn - r->gfn);
+	return true;
 }
 
 /* The page set: whole pages of the caller's own RAM, contiguous in host

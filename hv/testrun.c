@@ -36,7 +36,7 @@ struct test_module {
 	unsigned cpu;        /* home CPU (cpu=N), DOMAIN_CPU_ANY by default */
 	unsigned weight;     /* weight=N (hv/sched.h) */
 	bool together;       /* runs at the same time as its neighbours so marked */
-	bool privileged;     /* may manage other domains, as dom0 (privileged) */
+	bool privileged;     /* privileged: may manage other domains, as dom0 */
 	char serves[32];     /* serve=NAME: the device-model domain of NAME, the
 			      * next module (they run together) */
 	bool expect_given;   /* expect= was said (a service must then end) */

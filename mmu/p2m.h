@@ -31,6 +31,13 @@ struct p2m {
 	size_t count, capacity;
 };
 
+/* RAM that is the domain's own, not another's it maps: what the
+ * hypervisor may keep using (a ring) or hand on (a foreign mapping). */
+static inline bool p2m_is_own_ram(const struct p2m_range *r)
+{
+	return r && r->type == P2M_RAM && !r->foreign;
+}
+
 /* Adds a range; fails with -EEXIST on overlap, -ENOMEM when out of memory,
  * -EINVAL for an empty or wrapping range. */
 int p2m_add(struct p2m *p, const struct p2m_range *r);

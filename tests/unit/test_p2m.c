@@ -66,6 +66,12 @@ static void test_remove(void)
 	CHECK_EQ(p.count, 1);
 	CHECK(p2m_lookup(&p, 0x100) == NULL);
 	CHECK(p2m_lookup(&p, 0x200) && p2m_lookup(&p, 0x200)->mfn == 0x20);
+	CHECK(p2m_is_own_ram(p2m_lookup(&p, 0x200)));
+	CHECK(!p2m_is_own_ram(p2m_lookup(&p, 0x100)));   /* a hole */
+	struct p2m_range f = { 0x300, 1, 0x30, P2M_RAM, false, true };
+	CHECK_EQ(p2m_add(&p, &f), 0);
+	CHECK(!p2m_is_own_ram(p2m_lookup(&p, 0x300)));   /* foreign */
+	CHECK_EQ(p2m_remove(&p, 0x300, 1), 1);
 	CHECK_EQ(p2m_add(&p, &a), 0);                /* the hole is free again */
 	CHECK_EQ(p2m_remove(&p, 0x200, 1), 1);
 	CHECK_EQ(p.count, 1);
