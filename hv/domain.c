@@ -90,7 +90,12 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 	v->lapic.ipi_ctx = v;
 	/* Application processors wait for INIT and a start-up IPI. */
 	v->wait_for_sipi = id != 0;
+	if (fpu_state_init(&v->fpu)) {
+		kfree(v);
+		return 0;
+	}
 	if (hvm->vcpu_create(v)) {
+		fpu_state_free(&v->fpu);
 		kfree(v);
 		return 0;
 	}
@@ -139,6 +144,7 @@ static void domain_free(struct domain *d)
 	foreign_release_all(d);
 	for (unsigned i = 0; i < d->nr_vcpus; i++) {
 		hvm->vcpu_destroy(d->vcpus[i]);
+		fpu_state_free(&d->vcpus[i]->fpu);
 		kfree(d->vcpus[i]);
 	}
 	hvm_nested_destroy(&d->npt);

@@ -2,6 +2,7 @@
 #include "hv/hvm.h"
 
 #include "hv/errno.h"
+#include "hv/fpu.h"
 #include "hv/log.h"
 #include "hv/percpu.h"
 #include "mmu/ept.h"
@@ -23,6 +24,15 @@ static const struct backend {
 };
 static const struct backend *chosen;
 
+int hvm_cpu_enable(struct percpu *pc)
+{
+	int err = hvm->cpu_enable(pc);
+
+	if (!err)
+		fpu_cpu_init();
+	return err;
+}
+
 bool hvm_init(void)
 {
 	for (unsigned i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
@@ -32,11 +42,12 @@ bool hvm_init(void)
 			log_info("hvm: %s: %s\n", ops->name, why);
 			continue;
 		}
-		if (ops->cpu_enable(this_cpu())) {
+		hvm = ops;
+		if (hvm_cpu_enable(this_cpu())) {
+			hvm = 0;
 			log_err("hvm: %s: could not enable it on this CPU\n", ops->name);
 			return false;
 		}
-		hvm = ops;
 		chosen = &backends[i];
 		return true;
 	}

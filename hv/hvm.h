@@ -166,6 +166,10 @@ extern const struct hvm_ops vmx_ops;
  * (with a message logged) when no virtualization is available. */
 bool hvm_init(void);
 
+/* Enables the backend in use on this CPU, and guest register state
+ * switching (hv/fpu.h) with it. */
+int hvm_cpu_enable(struct percpu *pc);
+
 /* Builds (frees) the nested translation tables of a p2m in the format of
  * the backend in use: NPT for svm, EPT for vmx. `struct npt` only holds
  * the root and the table page count, whatever the format. */

@@ -44,6 +44,7 @@ struct vcpu;
 struct percpu {
 	struct percpu *self;
 	struct vcpu *current;    /* the vCPU this CPU runs (or last ran) */
+	struct vcpu *fpu_owner;  /* whose x87/SSE/AVX state the CPU holds (hv/fpu.h) */
 	unsigned cpu_id;
 	uint32_t apic_id;
 	uint64_t timer_deadline; /* TSC the LAPIC timer is armed for, 0: none */

@@ -64,7 +64,7 @@ void ap_entry(struct percpu *pc)
 	percpu_init(pc, pc->cpu_id); /* clears the structure */
 	pc->apic_id = apic_id;       /* where kicks for this CPU go */
 	idt_load();
-	int err = hvm ? hvm->cpu_enable(pc) : 0;
+	int err = hvm ? hvm_cpu_enable(pc) : 0;
 	if (err)
 		log_err("smp: CPU %u: could not enable %s (%d)\n", pc->cpu_id, hvm->name, err);
 	apic_init_ap();

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/fpu.h"
 #include "hv/hvm.h"
 #include "hv/ioreq.h"
 #include "hv/vlapic.h"
@@ -50,6 +51,7 @@ struct vcpu {
 	struct vcpu_io io;
 	struct vcpu_stats stats;
 	unsigned nested_gen;     /* the domain's nested_gen it last flushed for */
+	struct fpu_state fpu;    /* x87/SSE/AVX and XCR0 while out of the CPU */
 };
 
 /* Asks for external interrupt `vector` to be delivered as soon as the

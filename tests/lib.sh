@@ -105,12 +105,21 @@ expect_qemu_status() {
 	return 1
 }
 
-# standalone_guests: the built guests that run alone in the guest suites:
-# all but the benchmark, the I/O ring pair (tests/integration/ioreq.sh
-# runs those together) and the weight test's spinner (weights.sh).
+# standalone_guests: the tests of the guest suites, each a guest alone but
+# fpu, which is two (fpu1, fpu2: one image, two domains sharing a CPU): all
+# built guests but the benchmark, the I/O ring pair (tests/integration/
+# ioreq.sh runs those together) and the weight test's spinner (weights.sh).
 standalone_guests() {
 	ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
-		grep -v -E '^(bench|iobench|ioclient|ioservice|spin)$'
+		grep -v -E '^(bench|iobench|ioclient|ioservice|spin)$' | sed 's/^fpu$/fpu1\nfpu2/'
+}
+
+# The image of a test of standalone_guests.
+guest_image() {
+	case $1 in
+	fpu[12]) echo build/guests/fpu.elf ;;
+	*) echo "build/guests/$1.elf" ;;
+	esac
 }
 
 # The module string for a test guest: its name plus how it must end (see
@@ -125,6 +134,8 @@ guest_module_args() {
 	# it unmapped
 	foreign) echo "$1 privileged cpu=0 expect=memory-kill" ;;
 	smp|tsc) echo "$1 vcpus=2" ;;
+	# one CPU for both, so that each runs while the other halts
+	fpu[12]) echo "fpu name=$1 seed=${1#fpu} cpu=0 together" ;;
 	*) echo "$1" ;;
 	esac
 }

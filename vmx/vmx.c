@@ -1,7 +1,6 @@
 /* The Intel VMX backend: `vmx_ops`, everything that touches a VMCS. */
 #include "vmx/vmx.h"
 
-#include "hv/cpuid.h"
 #include "hv/domain.h"
 #include "hv/errno.h"
 #include "hv/guest_mem.h"
@@ -37,7 +36,6 @@ extern char vmx_exit_entry[];
 static uint64_t vmxon_pa[MAX_CPUS];
 static uint64_t current_vmcs[MAX_CPUS];
 static struct vmx_vcpu *lazy_msr_owner[MAX_CPUS];
-static uint64_t hw_xcr0[MAX_CPUS];
 /* Shared by all vCPUs: every port, and every MSR the VMCS does not switch,
  * intercepted. */
 static uint64_t io_bitmap_pa, msr_bitmap_pa;
@@ -93,42 +91,6 @@ static void invvpid(uint64_t type, uint16_t vpid)
 	__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
 }
 
-#define CPUID_1_ECX_XSAVE (1u << 26)
-#define XCR0_X87 (1ull << 0)
-#define XCR0_SSE (1ull << 1)
-#define XCR0_AVX (1ull << 2)
-#define XCR0_MPX (3ull << 3)
-#define XCR0_AVX512 (7ull << 5)
-
-static uint64_t xgetbv0(void)
-{
-	uint32_t lo, hi;
-	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static void xsetbv0(uint64_t v)
-{
-	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-
-bool vmx_xcr0_valid(struct vcpu *v, uint64_t xcr0)
-{
-	struct cpuid_regs r = cpuid_guest(v, 0xd, 0);
-	uint64_t supported = r.eax | ((uint64_t)r.edx << 32);
-
-	if (!(xcr0 & XCR0_X87) || (xcr0 & ~supported))
-		return false;
-	if ((xcr0 & XCR0_AVX) && !(xcr0 & XCR0_SSE))
-		return false;
-	if ((xcr0 & XCR0_MPX) && (xcr0 & XCR0_MPX) != XCR0_MPX)
-		return false;
-	if ((xcr0 & XCR0_AVX512) &&
-	    ((xcr0 & XCR0_AVX512) != XCR0_AVX512 || !(xcr0 & XCR0_AVX)))
-		return false;
-	return true;
-}
-
 static bool vmx_detect(const char **why)
 {
 	if (!vmx_caps_init(why))
@@ -174,14 +136,6 @@ static int vmx_cpu_enable(struct percpu *pc)
 	/* VMX operation needs CR0 and CR4 within the fixed bits (CR4.VMXE). */
 	write_cr0((read_cr0() | vmx_caps.cr0_fixed0) & vmx_caps.cr0_fixed1);
 	write_cr4((read_cr4() | vmx_caps.cr4_fixed0) & vmx_caps.cr4_fixed1);
-	/* XSETBV of guests is done for them: the host needs CR4.OSXSAVE to
-	 * load their XCR0 (it uses no extended state itself). */
-	vmx_caps.xsave = (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE) &&
-			 (vmx_caps.cr4_fixed1 & CR4_OSXSAVE);
-	if (vmx_caps.xsave) {
-		write_cr4(read_cr4() | CR4_OSXSAVE);
-		hw_xcr0[pc->cpu_id] = xgetbv0();
-	}
 	int st = vmxon(region);
 	if (st) {
 		log_err("vmx: VMXON failed on CPU %u (%s)\n", pc->cpu_id,
@@ -400,7 +354,6 @@ static int vmx_vcpu_create(struct vcpu *v)
 		return -ENOMEM;
 	}
 	vx->vmcs_pa = vmcs_pa;
-	vx->xcr0 = XCR0_X87;
 	vx->vmcs = phys_to_virt(vmcs_pa);
 	*(uint32_t *)vx->vmcs = VMX_BASIC_REVISION(vmx_caps.basic);
 	if (vmclear(vmcs_pa)) {
@@ -519,10 +472,6 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	load_lazy_msrs(vx);
 	if (vx->flush_pending)
 		flush(vx);
-	if (vmx_caps.xsave && hw_xcr0[this_cpu()->cpu_id] != vx->xcr0) {
-		xsetbv0(vx->xcr0);
-		hw_xcr0[this_cpu()->cpu_id] = vx->xcr0;
-	}
 	/* CR2 is not in the VMCS: the guest's value lives in the CPU. */
 	write_cr2(vx->cr2);
 

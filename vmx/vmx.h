@@ -22,7 +22,6 @@ struct vmx_vcpu {
 	uint16_t vpid;
 	uint64_t cr0, cr4;           /* what the guest sees (the read shadows) */
 	uint64_t cr2;                /* not in the VMCS: loaded around entries */
-	uint64_t xcr0;               /* likewise (XSETBV exits unconditionally) */
 	uint64_t lazy_msr[LAZY_MSR_COUNT];
 	bool flush_pending;          /* INVEPT/INVVPID before the next entry */
 	unsigned host_cpu;           /* the CPU its host state is for, +1 (0: none) */
@@ -41,7 +40,6 @@ struct vmx_caps {
 	bool ept, vpid, unrestricted;
 	bool invept_single, invvpid_single;
 	bool ept_2m;
-	bool xsave;                   /* XCR0 switched per vCPU */
 	uint8_t ept_memtype;          /* EPTP memory type for the paging structures */
 };
 
@@ -69,9 +67,6 @@ void vmx_setup_host_state(void);
 /* vmentry.asm: enters the guest with regs[] loaded; returns 0 after a VM
  * exit (regs[] saved), 1 on VMfailInvalid, 2 on VMfailValid. */
 int vmx_enter(uint64_t *regs, int launched);
-
-/* Whether XSETBV may load `xcr0` for this guest (SDM Vol. 1, 13.3). */
-bool vmx_xcr0_valid(struct vcpu *v, uint64_t xcr0);
 
 /* vmx_exit.c: the exit information of the current VMCS in generic form. */
 void vmx_translate_exit(struct vcpu *v, struct vm_exit *exit);

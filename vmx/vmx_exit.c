@@ -90,18 +90,18 @@ static void translate_cr(struct vcpu *v, uint64_t q, struct vm_exit *e)
 }
 
 /* XSETBV exits unconditionally on VMX (it runs natively on SVM): checked
- * here, loaded into the CPU before the next entry. INVD too: it is done
- * as a no-op, since dropping dirty cache lines is never the guest's to do. */
+ * and loaded by hv/fpu.c, which switches XCR0 with the rest of the guest's
+ * register state. INVD too: it is done as a no-op, since dropping dirty
+ * cache lines is never the guest's to do. */
 static void emulate_xsetbv(struct vcpu *v, struct vm_exit *e)
 {
 	uint64_t val = (uint32_t)v->regs[GPR_RAX] | ((v->regs[GPR_RDX] & 0xffffffffu) << 32);
 
 	e->reason = EXIT_NONE;
-	if (!vmx_caps.xsave || (uint32_t)v->regs[GPR_RCX] != 0 || !vmx_xcr0_valid(v, val)) {
+	if ((uint32_t)v->regs[GPR_RCX] != 0 || !fpu_set_xcr0(v, val)) {
 		vcpu_inject_gp(v);
 		return;
 	}
-	to_vmx(v)->xcr0 = val;
 	vcpu_skip_insn(v, e);
 }
 

@@ -16,7 +16,7 @@ GUESTS=$(standalone_guests | grep -v '^triplefault$')
 iso=build/test-svm-nrips-guests.iso
 modules=()
 for g in $GUESTS; do
-	modules+=("build/guests/$g.elf" "$(guest_module_args "$g")")
+	modules+=("$(guest_image "$g")" "$(guest_module_args "$g")")
 done
 scripts/mkiso.sh "$iso" build/hv.elf 0 "exit=bochs test" "${modules[@]}" ||
 	{ fail svm-nrips-guests "mkiso failed"; exit 1; }

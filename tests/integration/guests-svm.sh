@@ -11,7 +11,7 @@ GUESTS=$(standalone_guests)
 
 initrd=""
 for g in $GUESTS; do
-	initrd="$initrd${initrd:+,}build/guests/$g.elf $(guest_module_args "$g")"
+	initrd="$initrd${initrd:+,}$(guest_image "$g") $(guest_module_args "$g")"
 done
 qemu_boot svm-guests 180 -m 512 -kernel build/hv32.elf -append "exit=qemu test" -initrd "$initrd"
 report_guest_tests svm

@@ -13,7 +13,7 @@ GUESTS=$(standalone_guests)
 iso=build/test-vmx-guests.iso
 modules=()
 for g in $GUESTS; do
-	modules+=("build/guests/$g.elf" "$(guest_module_args "$g")")
+	modules+=("$(guest_image "$g")" "$(guest_module_args "$g")")
 done
 scripts/mkiso.sh "$iso" build/hv.elf 0 "exit=bochs test selftest=vmx-entry-fail" "${modules[@]}" ||
 	{ fail vmx-guests "mkiso failed"; exit 1; }

@@ -15,8 +15,9 @@ UNIT_SRCS_bzimage  := hv/bzimage.c
 UNIT_SRCS_madt     := hv/madt.c
 UNIT_SRCS_vioapic  := hv/vioapic.c
 UNIT_SRCS_acpi     := hv/acpi.c
+UNIT_SRCS_xcr0     := hv/xcr0.c
 
-CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage madt vioapic acpi
+CORE_UNIT_TESTS := format cmdline bootinfo memmap frame walk p2m elf vpic vpit bzimage madt vioapic acpi xcr0
 
 define unit_test_rule
 $(BUILD)/host/test_$(1): tests/unit/test_$(1).c $(UNIT_SRCS_$(1)) tests/unit/check.h
