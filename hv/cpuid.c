@@ -41,6 +41,7 @@
 #define LX1_ECX_SKINIT (1u << 12)
 #define LX1_EDX_MTRR (1u << 12) /* AMD's copy of leaf 1's bit */
 #define LX1_EDX_NX (1u << 20)
+#define LX1_EDX_PAGE1GB (1u << 26)
 #define LX1_EDX_RDTSCP (1u << 27)
 #define LX1_EDX_LM (1u << 29)
 
@@ -67,6 +68,7 @@
 static uint32_t host_max_basic, host_max_ext;
 static bool host_is_amd;
 static struct cpuid_regs host_leaf1, host_leaf7, host_ext1;
+static unsigned host_maxphyaddr;
 
 void cpuid_policy_init(void)
 {
@@ -77,6 +79,8 @@ void cpuid_policy_init(void)
 	host_leaf1 = cpuid(1, 0);
 	host_leaf7 = host_max_basic >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0 };
 	host_ext1 = host_max_ext >= 0x80000001u ? cpuid(0x80000001u, 0) : (struct cpuid_regs){ 0 };
+	/* Without leaf 0x80000008, 36 bits (SDM Vol. 3A, 4.1.4). */
+	host_maxphyaddr = host_max_ext >= 0x80000008u ? cpuid(0x80000008u, 0).eax & 0xff : 36;
 }
 
 static struct cpuid_regs leaf1(struct vcpu *v)
@@ -219,6 +223,16 @@ uint64_t cpuid_guest_cr4_allowed(void)
 	if (host_leaf7.ebx & L7_EBX_SMAP)
 		allowed |= 1ul << 21;
 	return allowed;
+}
+
+bool cpuid_guest_gb_pages(void)
+{
+	return host_ext1.edx & LX1_EDX_PAGE1GB; /* passed through */
+}
+
+unsigned cpuid_guest_maxphyaddr(void)
+{
+	return host_maxphyaddr;
 }
 
 uint64_t cpuid_guest_efer_allowed(void)

@@ -29,6 +29,11 @@ unsigned cpuid_decode_options(void);
 
 /* CR4 bits a guest may set: those whose feature it sees in CPUID. */
 uint64_t cpuid_guest_cr4_allowed(void);
+/* What guests are told of paging, for walks of their page tables: 1 GiB
+ * pages (leaf 0x80000001 EDX bit 26) and the physical address width (leaf
+ * 0x80000008, passed through). */
+bool cpuid_guest_gb_pages(void);
+unsigned cpuid_guest_maxphyaddr(void);
 /* EFER bits a guest may set. */
 uint64_t cpuid_guest_efer_allowed(void);
 

@@ -1,5 +1,6 @@
 #include "hv/guest_mem.h"
 
+#include "hv/cpuid.h"
 #include "hv/domain.h"
 #include "hv/errno.h"
 #include "hv/hvm.h"
@@ -63,8 +64,8 @@ void vcpu_walk_env(struct vcpu *v, struct walk_env *env)
 		.wp = cr0 & CR0_WP,
 		.nxe = efer & EFER_NXE,
 		.smep = cr4 & (1ul << 20),
-		.gb_pages = false,
-		.maxphyaddr = 40,
+		.gb_pages = cpuid_guest_gb_pages(),
+		.maxphyaddr = cpuid_guest_maxphyaddr(),
 		.read_entry = read_table_entry,
 		.ctx = v->dom,
 	};

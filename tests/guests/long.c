@@ -25,6 +25,7 @@ enum {
 	FAIL_REP_OUTS,
 	FAIL_REP_INS,
 	FAIL_REP_A32,
+	FAIL_REP_1G,
 };
 
 static void check_long_state(void)
@@ -192,14 +193,45 @@ static void check_string_io(void)
 	      "addr32 rep outsb in 64-bit mode (%u sent, %u wrong)", n, bad);
 }
 
+/* The hypervisor reads a string instruction's memory through the guest's
+ * page tables: here a 1 GiB page (PDPT entry 4: 4 GiB -> 0) aliases the
+ * source, when CPUID offers such pages. */
+#define PTE_P_W_PS 0x83ull
+#define ALIAS_1G (4ull << 30)
+
+static void check_string_io_1g_page(void)
+{
+	if (!(cpuid(0x80000001, 0).edx & (1u << 26))) {
+		note("no 1 GiB pages in CPUID: string I/O through one not tested");
+		return;
+	}
+	uint64_t cr3;
+	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
+	uint64_t *pml4 = (uint64_t *)(uintptr_t)(cr3 & ~0xfffull);
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(pml4[0] & ~0xfffull);
+	pdpt[4] = PTE_P_W_PS;
+	uint8_t *src = pages + 4096 - 7;
+	uint64_t si = ALIAS_1G + (uintptr_t)src, cx = N;
+	outl(PORT_ECHO_COUNT, 0);
+	__asm__ volatile("rep outsb" : "+S"(si), "+c"(cx) : "d"(PORT_ECHO_DATA) : "memory");
+	uint32_t n = inl(PORT_ECHO_COUNT), bad = 0;
+	for (int i = 0; i < N; i++)
+		bad += inb(PORT_ECHO_DATA) != src[i];
+	pdpt[4] = 0;
+	__asm__ volatile("invlpg (%0)" : : "r"(ALIAS_1G + (uintptr_t)src) : "memory");
+	check(n == N && bad == 0 && cx == 0, FAIL_REP_1G,
+	      "rep outsb from a 1 GiB page (%u sent, %u wrong)", n, bad);
+}
+
 void guest_main(void)
 {
 	check_long_state();
 	check_cpuid();
 	check_exceptions();
 	check_hypercalls();
-	if (kestrel_present())
+	if (kestrel_present()) {
 		check_string_io();
-	else
+		check_string_io_1g_page();
+	} else
 		check(false, FAIL_REP_OUTS, "no Kestrel echo device: 64-bit string I/O not tested");
 }
