@@ -245,6 +245,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *exit)
 	tpr_to_vmcb(v, &vmcb->control);
 	/* RDTSC(P) read host TSC + TSC_OFFSET (APM Vol. 2, appendix B, VMCB 0x50). */
 	vmcb->control.tsc_offset = v->dom ? vplatform_tsc_offset(v->dom) : 0;
+	/* VMRUN loads CR2 from the VMCB (APM Vol. 2, 15.5.1); Bochs 2.7's does
+	 * not, and its guests would see the previous guest's CR2 (or a stale
+	 * one with a #PF the hypervisor injects): the register holds it too. */
+	if (read_cr2() != vmcb->save.cr2)
+		write_cr2(vmcb->save.cr2);
 
 	svm_vmrun(v->regs, sv->vmcb_pa, host_vmcb_pa[this_cpu()->cpu_id]);
 

@@ -26,6 +26,7 @@ enum {
 	FAIL_REP_INS,
 	FAIL_REP_A32,
 	FAIL_REP_1G,
+	FAIL_REP_PF,
 };
 
 static void check_long_state(void)
@@ -193,6 +194,22 @@ static void check_string_io(void)
 	      "addr32 rep outsb in 64-bit mode (%u sent, %u wrong)", n, bad);
 }
 
+/* A page fault the hypervisor finds while it carries out a string
+ * instruction reaches the guest as the CPU's would: vector, error code,
+ * RIP of the instruction and CR2 (the address, not a previous fault's). */
+static void check_string_io_fault(void)
+{
+	uintptr_t at;
+	uint64_t si = 0x100000000ull + 5, cx = 3;
+	exc_expect(2); /* F3 6E */
+	__asm__ volatile("1: rep outsb\n\tleaq 1b(%%rip), %0"
+			 : "=r"(at), "+S"(si), "+c"(cx) : "d"(PORT_ECHO_DATA) : "memory");
+	struct exc_record r = exc_caught();
+	check(r.vector == 14 && r.error_code == 0 && r.ip == at && r.cr2 == 0x100000005ull && cx == 3,
+	      FAIL_REP_PF, "rep outsb from 4 GiB + 5 (not mapped): #PF(0), CR2 %p (vector %d error 0x%x)",
+	      (void *)r.cr2, r.vector, r.error_code);
+}
+
 /* The hypervisor reads a string instruction's memory through the guest's
  * page tables: here a 1 GiB page (PDPT entry 4: 4 GiB -> 0) aliases the
  * source, when CPUID offers such pages. */
@@ -231,6 +248,7 @@ void guest_main(void)
 	check_hypercalls();
 	if (kestrel_present()) {
 		check_string_io();
+		check_string_io_fault();
 		check_string_io_1g_page();
 	} else
 		check(false, FAIL_REP_OUTS, "no Kestrel echo device: 64-bit string I/O not tested");
