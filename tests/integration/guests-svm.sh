@@ -46,3 +46,20 @@ if expect_qemu_status $t 0 &&
 		'test domain-cycles: PASS \(1000 of 1000 .* on 2 CPUs, [1-9][0-9]* paused and destroyed while running'; then
 	pass $t
 fi
+
+# QEMU's `-cpu max`: XSAVE, AVX and 1 GiB pages, which qemu64 lacks. The
+# register-state pair saves and loads through XSAVE with XCR0 7 against 3,
+# and `long` reads a string operand through a 1 GiB page.
+t=qemu-max
+GUESTS="fpu1 fpu2 long"
+initrd=""
+for g in $GUESTS; do
+	initrd="$initrd${initrd:+,}$(guest_image "$g") $(guest_module_args "$g")"
+done
+QEMU_BASE=${QEMU_BASE/qemu64,+svm,+npt/max} qemu_boot $t 120 -m 512 -kernel build/hv32.elf \
+	-append "exit=qemu test" -initrd "$initrd"
+report_guest_tests $t
+if expect_qemu_status $t 0 && expect_log $t 'svm: enabled on CPU 0 .*nested paging' \
+	'\[fpu1\] fpu: ok   loaded .*YMM0-7, XCR0 7' '\[long\] long: ok   rep outsb from a 1 GiB page'; then
+	pass $t
+fi
