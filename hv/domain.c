@@ -90,6 +90,7 @@ static struct vcpu *vcpu_create(struct domain *d, unsigned id)
 	v->lapic.ipi_ctx = v;
 	/* Application processors wait for INIT and a start-up IPI. */
 	v->wait_for_sipi = id != 0;
+	debugreg_state_init(&v->dr);
 	if (fpu_state_init(&v->fpu)) {
 		kfree(v);
 		return 0;

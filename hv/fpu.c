@@ -3,7 +3,6 @@
 #include "hv/cpuid.h"
 #include "hv/errno.h"
 #include "hv/heap.h"
-#include "hv/percpu.h"
 #include "hv/vcpu.h"
 #include "hv/x86.h"
 #include "hv/xcr0.h"
@@ -72,9 +71,7 @@ void fpu_state_free(struct fpu_state *s)
 	s->area = 0;
 }
 
-/* The state of what the CPU holds, with the XCR0 it runs under (the
- * guest's own: SVM does not switch XCR0 and lets XSETBV run natively). */
-static void fpu_save(struct fpu_state *s)
+void fpu_save(struct fpu_state *s)
 {
 	if (!use_xsave) {
 		__asm__ volatile("fxsave64 (%0)" : : "r"(s->area) : "memory");
@@ -87,7 +84,7 @@ static void fpu_save(struct fpu_state *s)
 	__asm__ volatile("xsave64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
 }
 
-static void fpu_load(const struct fpu_state *s)
+void fpu_load(const struct fpu_state *s)
 {
 	if (!use_xsave) {
 		__asm__ volatile("fxrstor64 (%0)" : : "r"(s->area) : "memory");
@@ -95,26 +92,6 @@ static void fpu_load(const struct fpu_state *s)
 	}
 	xsetbv0(s->xcr0);
 	__asm__ volatile("xrstor64 (%0)" : : "r"(s->area), "a"(~0u), "d"(~0u) : "memory");
-}
-
-void fpu_switch_to(struct vcpu *v)
-{
-	struct percpu *pc = this_cpu();
-
-	if (pc->fpu_owner == v)
-		return;
-	if (pc->fpu_owner)
-		fpu_save(&pc->fpu_owner->fpu);
-	fpu_load(&v->fpu);
-	pc->fpu_owner = v;
-}
-
-void fpu_forget(struct vcpu *v)
-{
-	struct percpu *pc = this_cpu();
-
-	if (pc->fpu_owner == v)
-		pc->fpu_owner = 0;
 }
 
 bool fpu_set_xcr0(struct vcpu *v, uint64_t xcr0)

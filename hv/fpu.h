@@ -1,10 +1,8 @@
 /*
  * The guests' x87, SSE and AVX registers and their XCR0. The hypervisor is
  * built without them (-mno-sse and friends), so a guest's state stays in
- * the CPU across its exits; it is saved, and the next guest's loaded, only
- * when another vCPU enters on this CPU. Each CPU knows whose state it holds
- * (percpu.fpu_owner); vCPUs never move between CPUs, so a saved state is
- * only ever loaded back where it was saved.
+ * the CPU across its exits; hv/vcpu_switch.c saves it and loads the next
+ * guest's when another vCPU enters on the CPU.
  */
 #ifndef HV_FPU_H
 #define HV_FPU_H
@@ -30,12 +28,10 @@ void fpu_cpu_init(void);
 int fpu_state_init(struct fpu_state *s);
 void fpu_state_free(struct fpu_state *s);
 
-/* Before `v` enters: puts its state (and XCR0) in this CPU, saving the
- * previous owner's. Nothing to do when v owned it already. */
-void fpu_switch_to(struct vcpu *v);
-/* `v` leaves this CPU for good (its domain is going): its state in the
- * CPU, if any, is dropped. */
-void fpu_forget(struct vcpu *v);
+/* What the CPU holds into `s`, with the XCR0 it runs under (the guest's
+ * own: SVM does not switch XCR0 and lets XSETBV run natively); and back. */
+void fpu_save(struct fpu_state *s);
+void fpu_load(const struct fpu_state *s);
 
 /* XSETBV done for a guest whose XSETBV exits (VMX): false when it must
  * raise #GP. `v` is running, so the value goes straight into the CPU. */

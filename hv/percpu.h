@@ -44,7 +44,8 @@ struct vcpu;
 struct percpu {
 	struct percpu *self;
 	struct vcpu *current;    /* the vCPU this CPU runs (or last ran) */
-	struct vcpu *fpu_owner;  /* whose x87/SSE/AVX state the CPU holds (hv/fpu.h) */
+	struct vcpu *state_owner; /* whose FPU and debug registers the CPU holds
+	                           * (hv/vcpu_switch.h) */
 	unsigned cpu_id;
 	uint32_t apic_id;
 	uint64_t timer_deadline; /* TSC the LAPIC timer is armed for, 0: none */

@@ -11,6 +11,7 @@
 #include "hv/smp.h"
 #include "hv/time.h"
 #include "hv/vcpu.h"
+#include "hv/vcpu_switch.h"
 #include "hv/vplatform.h"
 #include "hv/x86.h"
 
@@ -88,7 +89,7 @@ static void dequeue(struct runqueue *rq, unsigned i)
 		rq->direct_next = 0;
 	if (this_cpu()->current == v)
 		this_cpu()->current = 0;
-	fpu_forget(v);
+	vcpu_switch_forget(v);
 	if (hvm && hvm->vcpu_release)
 		hvm->vcpu_release(v);
 	STORE(rq->slot[i], (struct vcpu *)0);
@@ -283,7 +284,7 @@ static void run_slice(struct runqueue *rq, struct vcpu *v)
 	 * sets one and then finds `running` clear knows v will not enter. */
 	STORE(rq->running, v->dom);
 	this_cpu()->current = v;
-	fpu_switch_to(v);
+	vcpu_switch_to(v);
 	if (!v->stats.exits)
 		log_info("sched: domain %u (%s) vCPU %u starts on CPU %u\n", v->dom->id,
 			 v->dom->name, v->id, this_cpu()->cpu_id);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "hv/debugreg.h"
 #include "hv/fpu.h"
 #include "hv/hvm.h"
 #include "hv/ioreq.h"
@@ -51,7 +52,9 @@ struct vcpu {
 	struct vcpu_io io;
 	struct vcpu_stats stats;
 	unsigned nested_gen;     /* the domain's nested_gen it last flushed for */
-	struct fpu_state fpu;    /* x87/SSE/AVX and XCR0 while out of the CPU */
+	/* While another vCPU holds the CPU (hv/vcpu_switch.h): */
+	struct fpu_state fpu;    /* x87/SSE/AVX and XCR0 */
+	struct debugreg_state dr; /* DR0-DR3, DR6 */
 };
 
 /* Asks for external interrupt `vector` to be delivered as soon as the

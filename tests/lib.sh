@@ -112,18 +112,18 @@ expect_qemu_status() {
 }
 
 # standalone_guests: the tests of the guest suites, each a guest alone but
-# fpu, which is two (fpu1, fpu2: one image, two domains sharing a CPU): all
+# regs, which is two (regs1, regs2: one image, two domains sharing a CPU): all
 # built guests but the benchmark, the I/O ring pair (tests/integration/
 # ioreq.sh runs those together) and the weight test's spinner (weights.sh).
 standalone_guests() {
 	ls build/guests/*.elf 2>/dev/null | xargs -n1 basename 2>/dev/null | sed 's/\.elf$//' |
-		grep -v -E '^(bench|iobench|ioclient|ioservice|spin)$' | sed 's/^fpu$/fpu1\nfpu2/'
+		grep -v -E '^(bench|iobench|ioclient|ioservice|spin)$' | sed 's/^regs$/regs1\nregs2/'
 }
 
 # The image of a test of standalone_guests.
 guest_image() {
 	case $1 in
-	fpu[12]) echo build/guests/fpu.elf ;;
+	regs[12]) echo build/guests/regs.elf ;;
 	*) echo "build/guests/$1.elf" ;;
 	esac
 }
@@ -141,7 +141,7 @@ guest_module_args() {
 	foreign) echo "$1 privileged cpu=0 expect=memory-kill" ;;
 	smp|tsc) echo "$1 vcpus=2" ;;
 	# one CPU for both, so that each runs while the other halts
-	fpu[12]) echo "fpu name=$1 seed=${1#fpu} cpu=0 together" ;;
+	regs[12]) echo "regs name=$1 seed=${1#regs} cpu=0 together" ;;
 	*) echo "$1" ;;
 	esac
 }

@@ -10,7 +10,7 @@ GUESTS := cpuid io hypercall msr exceptions triplefault hlt modes bench tsc
 GUESTS += ioclient
 GUESTS += spin
 GUESTS += iobench
-GUESTS += fpu
+GUESTS += regs
 
 GUEST_SRC   := tests/guests
 GUEST_OUT   := $(BUILD)/guests

@@ -51,7 +51,7 @@ fi
 # register-state pair saves and loads through XSAVE with XCR0 7 against 3,
 # and `long` reads a string operand through a 1 GiB page.
 t=qemu-max
-GUESTS="fpu1 fpu2 long"
+GUESTS="regs1 regs2 long"
 initrd=""
 for g in $GUESTS; do
 	initrd="$initrd${initrd:+,}$(guest_image "$g") $(guest_module_args "$g")"
@@ -60,6 +60,6 @@ QEMU_BASE=${QEMU_BASE/qemu64,+svm,+npt/max} qemu_boot $t 120 -m 512 -kernel buil
 	-append "exit=qemu test" -initrd "$initrd"
 report_guest_tests $t
 if expect_qemu_status $t 0 && expect_log $t 'svm: enabled on CPU 0 .*nested paging' \
-	'\[fpu1\] fpu: ok   loaded .*YMM0-7, XCR0 7' '\[long\] long: ok   rep outsb from a 1 GiB page'; then
+	'\[regs1\] regs: ok   loaded .*YMM0-7, XCR0 7' '\[long\] long: ok   rep outsb from a 1 GiB page'; then
 	pass $t
 fi

@@ -1,6 +1,7 @@
 /*
- * fpu: the x87 stack, MXCSR, the SSE and AVX registers and XCR0 are each
- * guest's own. Two of these run together on one CPU with different `seed=`
+ * regs: the registers the hypervisor leaves in the CPU across exits are
+ * each guest's own: the x87 stack, MXCSR, the SSE and AVX registers, XCR0
+ * and the breakpoint addresses DR0-DR3. Two of these run together on one CPU with different `seed=`
  * values: each loads its values once, then halts again and again (its 1 ms
  * LAPIC timer wakes it) and checks them after every wake-up. While one
  * halts the other runs, loading or checking its own values, so without a
@@ -10,7 +11,7 @@
 #include "guest.h"
 #include "lapic.h"
 
-const char guest_name[] = "fpu";
+const char guest_name[] = "regs";
 
 enum {
 	FAIL_LOAD = 1,
@@ -19,6 +20,7 @@ enum {
 	FAIL_MXCSR,
 	FAIL_XMM,
 	FAIL_YMM,
+	FAIL_DR,
 };
 
 #define TIMER_VECTOR 0x40
@@ -46,6 +48,7 @@ struct regs {
 	uint8_t fx[512] __attribute__((aligned(16)));
 	uint8_t ymm[8][32];
 	uint32_t xcr0;
+	uint32_t dr[4];
 };
 
 static struct regs want, got;
@@ -92,8 +95,14 @@ static void enable(uint32_t seed)
 #define LOAD_XMM(n) __asm__ volatile("movdqu %0, %%xmm" #n : : "m"(pattern[n]))
 #define STORE_YMM(r, n) __asm__ volatile("vmovdqu %%ymm" #n ", %0" : "=m"((r)->ymm[n]))
 
+/* Breakpoint addresses only: DR7 keeps them all disabled. */
+#define LOAD_DR(n) __asm__ volatile("mov %0, %%db" #n : : "r"(dr_values[n]))
+#define STORE_DR(r, n) __asm__ volatile("mov %%db" #n ", %0" : "=r"((r)->dr[n]))
+static uint32_t dr_values[4];
+
 static void load(uint16_t fcw, uint32_t mxcsr)
 {
+	LOAD_DR(0); LOAD_DR(1); LOAD_DR(2); LOAD_DR(3);
 	__asm__ volatile("fninit; fldcw %0" : : "m"(fcw));
 	for (unsigned i = 0; i < 8; i++)
 		__asm__ volatile("fildl %0" : : "m"(stack_values[i]));
@@ -109,6 +118,7 @@ static void load(uint16_t fcw, uint32_t mxcsr)
 
 static void store(struct regs *r)
 {
+	STORE_DR(r, 0); STORE_DR(r, 1); STORE_DR(r, 2); STORE_DR(r, 3);
 	__asm__ volatile("fxsave %0" : "=m"(r->fx));
 	if (avx) {
 		STORE_YMM(r, 0); STORE_YMM(r, 1); STORE_YMM(r, 2); STORE_YMM(r, 3);
@@ -128,13 +138,13 @@ static uint32_t mxcsr_of(const struct regs *r)
 /* The registers as loaded are what was meant to be loaded. */
 static bool check_loaded(uint16_t fcw, uint32_t mxcsr)
 {
-	bool ok = want.fx[0] == (uint8_t)fcw && want.fx[1] == (uint8_t)(fcw >> 8) &&
+	bool ok = !memcmp(want.dr, dr_values, sizeof(dr_values)) && want.fx[0] == (uint8_t)fcw && want.fx[1] == (uint8_t)(fcw >> 8) &&
 		  mxcsr_of(&want) == mxcsr;
 
 	for (unsigned i = 0; i < 8; i++)
 		ok = ok && !memcmp(want.fx + FX_XMM + 16 * i, pattern[i], 16) &&
 		     (!avx || !memcmp(want.ymm[i], pattern[i], 32));
-	return check(ok, FAIL_LOAD, "loaded FCW 0x%x, MXCSR 0x%x, %s%s", fcw, mxcsr,
+	return check(ok, FAIL_LOAD, "loaded DR0-3, FCW 0x%x, MXCSR 0x%x, %s%s", fcw, mxcsr,
 		     avx ? "YMM0-7" : "XMM0-7", xsave ? (avx ? ", XCR0 7" : ", XCR0 3") : "");
 }
 
@@ -145,6 +155,10 @@ static bool same(unsigned round)
 	if (xsave && got.xcr0 != want.xcr0)
 		return check(false, FAIL_XCR0, "round %u: XCR0 0x%x, loaded 0x%x", round, got.xcr0,
 			     want.xcr0);
+	for (unsigned i = 0; i < 4; i++)
+		if (got.dr[i] != want.dr[i])
+			return check(false, FAIL_DR, "round %u: DR%u 0x%x, loaded 0x%x", round, i,
+				     got.dr[i], want.dr[i]);
 	if (memcmp(got.fx, want.fx, 5) || memcmp(got.fx + FX_ST, want.fx + FX_ST, 128))
 		return check(false, FAIL_X87, "round %u: x87 control, status, tags or stack changed",
 			     round);
@@ -167,6 +181,8 @@ void guest_main(void)
 	uint16_t fcw = (uint16_t)(0x037f | (seed & 3) << 10);     /* rounding control */
 	uint32_t mxcsr = 0x1f80 | (seed & 3) << 13;                /* likewise */
 
+	for (unsigned i = 0; i < 4; i++)
+		dr_values[i] = seed << 20 | i << 12 | 0x40;
 	for (unsigned i = 0; i < 8; i++) {
 		stack_values[i] = (int32_t)(seed * 1000 + i);
 		for (unsigned j = 0; j < 32; j++)
