@@ -166,8 +166,8 @@ extern const struct hvm_ops vmx_ops;
  * (with a message logged) when no virtualization is available. */
 bool hvm_init(void);
 
-/* Enables the backend in use on this CPU, and guest register state
- * switching (hv/fpu.h) with it. */
+/* Enables the backend in use on this CPU, then lets the CPU save and load
+ * guests' FPU state (fpu_cpu_init, hv/fpu.h). */
 int hvm_cpu_enable(struct percpu *pc);
 
 /* Builds (frees) the nested translation tables of a p2m in the format of

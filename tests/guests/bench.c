@@ -118,15 +118,6 @@ static void measure(const char *name, bench_body body)
 #define SPIN_LOOPS 1000000u
 #define TIMER_PERIOD_NS 100000u
 
-static volatile uint32_t timer_ticks;
-
-static void timer_handler(struct trap_frame *f)
-{
-	(void)f;
-	timer_ticks++;
-	LAPIC[LAPIC_EOI] = 0;
-}
-
 static uint64_t spin_window(void)
 {
 	uint32_t n = SPIN_LOOPS;
@@ -139,9 +130,9 @@ static uint64_t spin_window(void)
  * window without a timer, divided by the interrupts it took. */
 static uint32_t timer_window(uint64_t base)
 {
-	uint32_t before = timer_ticks;
+	uint32_t before = lapic_ticks;
 	uint64_t t = spin_window();
-	uint32_t ticks = timer_ticks - before;
+	uint32_t ticks = lapic_ticks - before;
 	if (!ticks)
 		return 0xFFFFFFFFu;
 	return saturate(t > base ? t - base : 0) / ticks;
@@ -156,11 +147,7 @@ static void measure_timer(void)
 		uint64_t t = spin_window();
 		base = t < base ? t : base;
 	}
-	exc_set_hook(TIMER_VECTOR, timer_handler);
-	LAPIC[LAPIC_SVR] = 0x1ff;
-	LAPIC[LAPIC_TIMER_DIVIDE] = 0xb;
-	LAPIC[LAPIC_LVT_TIMER] = TIMER_VECTOR | LVT_PERIODIC;
-	LAPIC[LAPIC_TIMER_INIT] = TIMER_PERIOD_NS;
+	lapic_timer_periodic(TIMER_VECTOR, TIMER_PERIOD_NS);
 	__asm__ volatile("sti");
 	(void)timer_window(base); /* warm-up */
 	for (int w = 0; w < WINDOWS; w++)
@@ -168,7 +155,7 @@ static void measure_timer(void)
 	__asm__ volatile("cli");
 	LAPIC[LAPIC_LVT_TIMER] = TIMER_VECTOR | LVT_MASKED;
 	LAPIC[LAPIC_TIMER_INIT] = 0;
-	note("timer: %u ticks in all, spin window %u TSC cycles without a timer", timer_ticks,
+	note("timer: %u ticks in all, spin window %u TSC cycles without a timer", lapic_ticks,
 	     saturate(base));
 	report("timer_irq", cost);
 }
@@ -240,10 +227,10 @@ static bool start_ap(void)
 	send_ipi(1, 0x4600 | (TRAMPOLINE >> 12));
 	/* vCPU 1 wakes us with a PONG; a one-shot timer (100 ms) in case it
 	 * never does. */
-	uint32_t ticks = timer_ticks;
+	uint32_t ticks = lapic_ticks;
 	LAPIC[LAPIC_LVT_TIMER] = TIMER_VECTOR;
 	LAPIC[LAPIC_TIMER_INIT] = 100000000u;
-	while (!ap_up && timer_ticks == ticks)
+	while (!ap_up && lapic_ticks == ticks)
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	LAPIC[LAPIC_TIMER_INIT] = 0;
 	return ap_up;

@@ -55,15 +55,6 @@ static struct regs want, got;
 static uint8_t pattern[8][32];
 static int32_t stack_values[8];
 static bool xsave, avx;
-static volatile uint32_t ticks;
-
-static void timer_handler(struct trap_frame *f)
-{
-	(void)f;
-	ticks++;
-	LAPIC[LAPIC_EOI] = 0;
-}
-
 static uint32_t xgetbv0(void)
 {
 	uint32_t lo, hi;
@@ -193,15 +184,11 @@ void guest_main(void)
 	store(&want);
 	if (!check_loaded(fcw, mxcsr))
 		return;
-	exc_set_hook(TIMER_VECTOR, timer_handler);
-	LAPIC[LAPIC_SVR] = 0x1ff;
-	LAPIC[LAPIC_TIMER_DIVIDE] = 0xb;
-	LAPIC[LAPIC_LVT_TIMER] = TIMER_VECTOR | LVT_PERIODIC;
-	LAPIC[LAPIC_TIMER_INIT] = 1000000; /* 1 ms of 1 GHz bus cycles */
+	lapic_timer_periodic(TIMER_VECTOR, 1000000); /* 1 ms */
 	unsigned round;
 	for (round = 1; round <= ROUNDS; round++) {
-		uint32_t start = ticks;
-		while (ticks == start)
+		uint32_t start = lapic_ticks;
+		while (lapic_ticks == start)
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
 		store(&got);
 		if (!same(round))

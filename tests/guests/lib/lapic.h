@@ -17,4 +17,10 @@
 #define LVT_PERIODIC (1u << 17)
 #define LVT_TSC_DEADLINE (1u << 18)
 
+/* lib/lapic.c: a periodic LAPIC timer on `vector`, every `count` bus
+ * cycles (the vLAPIC's bus runs at 1 GHz), whose interrupts `lapic_ticks`
+ * counts (the APIC enabled, the handler installed). */
+extern volatile uint32_t lapic_ticks;
+void lapic_timer_periodic(uint8_t vector, uint32_t count);
+
 #endif
